@@ -5,6 +5,8 @@
  *
  * Management shapes keep the wire's snake_case (fxsocket-api.md §2); terminal shapes are the camelCase domain types.
  */
+import type { CopyLink } from '../domain/ledger.js';
+import type { FollowerConfig, MasterConfig } from '../domain/config.js';
 import type {
   AccountSummary,
   HistoryDeal,
@@ -273,4 +275,92 @@ export interface BrokerPort {
 export interface Clock {
   now(): number;
   setTimeout(fn: () => void, ms: number): { cancel(): void };
+}
+
+/** The pino-compatible subset the engine logs through. */
+export interface Logger {
+  debug(obj: object, msg?: string): void;
+  info(obj: object, msg?: string): void;
+  warn(obj: object, msg?: string): void;
+  error(obj: object, msg?: string): void;
+  child(bindings: Record<string, unknown>): Logger;
+}
+
+/** A leg waiting for its outcome or its market (persisted, so a restart picks it up). */
+export interface PendingLeg {
+  id: string;
+  kind: 'market_closed' | 'unknown_outcome';
+  masterId: string;
+  eventId: string;
+  followerId: string;
+  createdAt: number;
+  expiresAt: number;
+  /** The planned leg, as plain JSON. */
+  leg: unknown;
+  note: string;
+}
+
+/** A past master open, kept for sizing previews. */
+export interface MasterHistoryRow {
+  position: number;
+  symbol: string;
+  side: 'buy' | 'sell';
+  volume: number;
+  price: number;
+  stopLoss: number;
+  at: number;
+}
+
+/** A journal row: one follower leg's decision or result. */
+export interface JournalRow {
+  at: number;
+  masterId: string;
+  eventId: string;
+  eventKind: string;
+  followerId: string;
+  action: string;
+  status:
+    | 'filled'
+    | 'partial'
+    | 'rejected'
+    | 'skipped'
+    | 'queued'
+    | 'unknown'
+    | 'resolved'
+    | 'closed'
+    | 'modified'
+    | 'failed'
+    | 'reconciled';
+  reason: string | null;
+  detail: Record<string, number | string | boolean | null>;
+  masterTicket: number | null;
+  followerTicket: number | null;
+  symbol: string | null;
+  volume: number | null;
+  price: number | null;
+}
+
+/** The part of the persisted state the engine owns. The store's document is a superset of it. */
+export interface EngineState {
+  masters: MasterConfig[];
+  followers: FollowerConfig[];
+  links: CopyLink[];
+  processed: Record<string, { eventId: string; at: number }[]>;
+  pending: PendingLeg[];
+  journal: JournalRow[];
+  daily: Record<string, { day: string; startBalance: number }>;
+  masterHistory: Record<string, MasterHistoryRow[]>;
+}
+
+/**
+ * The store as the engine uses it: a live in-memory document the engine mutates, a cheap `changed()` that schedules
+ * a coalesced durable write off the hot path, and `flush()` where durability matters before going on.
+ */
+export interface StatePort {
+  readonly data: EngineState;
+  changed(): void;
+  flush(): Promise<void>;
+  /** False once a write failed; the engine halts copying. */
+  readonly healthy: boolean;
+  onError(listener: (error: Error) => void): void;
 }

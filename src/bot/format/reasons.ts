@@ -1,0 +1,134 @@
+/**
+ * Reason codes (domain/reasons.ts) in words, with the numbers behind them. The detail keys are what the planner puts
+ * there; anything not recognised is listed as `key value` so no number is ever hidden.
+ */
+import { escapeHtml } from './html.js';
+import { fmtLots, fmtMoney, fmtNum } from './numbers.js';
+
+type Detail = Record<string, number | string | boolean | null>;
+
+const LABELS: Record<string, string> = {
+  paused: 'follower paused',
+  master_paused: 'master paused',
+  close_only: 'close-only mode',
+  daily_loss_limit: 'daily loss limit reached',
+  detached: 'position detached (closed by hand)',
+  no_link: 'no copy of that master position',
+  pending_copy_exists: 'pending copy already exists',
+  symbol_denied: 'symbol on the deny list',
+  symbol_not_allowed: 'symbol not on the allow list',
+  side_filtered: 'side filtered out',
+  pending_not_copied: 'pending orders not copied',
+  sl_tp_not_copied: 'SL/TP not copied',
+  unsupported_order_type: 'unsupported order type',
+  reversed: 'reversed',
+  symbol_not_found: 'symbol not found',
+  spec_unknown: 'symbol specification unknown',
+  trade_disabled: 'trading disabled for the symbol',
+  trade_close_only: 'symbol is close-only at the broker',
+  trade_long_only: 'symbol is long-only at the broker',
+  trade_short_only: 'symbol is short-only at the broker',
+  trade_mode_restricted: 'trade mode restricted',
+  market_closed: 'market closed',
+  no_stop_loss: 'master set no SL (risk-percent sizing needs one)',
+  account_unknown: 'account state unknown',
+  invalid_sizing: 'invalid sizing',
+  zero_volume: 'computed lot is zero',
+  volume_rounded: 'rounded down to the step',
+  volume_max: 'clamped to the symbol maximum',
+  below_min_volume: 'below the minimum lot',
+  rounded_up_to_min: 'rounded up to the minimum lot',
+  max_lot: 'clamped to max lot',
+  max_open_positions: 'max open positions reached',
+  margin_reduced: 'reduced to fit free margin',
+  insufficient_margin: 'insufficient margin',
+  margin_unknown: 'margin unknown',
+  price_deviation: 'price too far from the master fill',
+  price_unknown: 'price unknown',
+  partial_close: 'partial close',
+  close_remainder_below_min: 'remainder below minimum, closed in full',
+  close_below_step: 'close smaller than one step',
+  shared_position: 'shared netting position',
+  no_change: 'nothing to change',
+};
+
+/** Skip reasons that are a configured decision, not a problem: shown, but never loud. */
+export const ROUTINE_REASONS: ReadonlySet<string> = new Set([
+  'paused',
+  'master_paused',
+  'close_only',
+  'detached',
+  'no_link',
+  'pending_copy_exists',
+  'symbol_denied',
+  'symbol_not_allowed',
+  'side_filtered',
+  'pending_not_copied',
+  'sl_tp_not_copied',
+  'reversed',
+  'no_change',
+  'shared_position',
+  'partial_close',
+  'volume_rounded',
+  'max_lot',
+  'rounded_up_to_min',
+]);
+
+function num(detail: Detail, ...keys: string[]): number | null {
+  for (const key of keys) {
+    const v = detail[key];
+    if (typeof v === 'number' && Number.isFinite(v)) return v;
+  }
+  return null;
+}
+
+function str(detail: Detail, ...keys: string[]): string | null {
+  for (const key of keys) {
+    const v = detail[key];
+    if (typeof v === 'string' && v !== '') return v;
+  }
+  return null;
+}
+
+/** The specifics of a reason as plain text (no HTML), e.g. "required 1,234.50 > free 800.00". */
+function specifics(code: string, detail: Detail): { text: string; used: Set<string> } {
+  const used = new Set<string>();
+  const take = (key: string): void => void used.add(key);
+  const parts: string[] = [];
+  if (code === 'insufficient_margin' || code === 'margin_reduced') {
+    const required = num(detail, 'required', 'margin', 'requiredMargin');
+    const free = num(detail, 'free', 'freeMargin', 'available');
+    if (required !== null && free !== null) parts.push(`required ${fmtMoney(required, false)} > free ${fmtMoney(free, false)}`);
+    else if (required !== null) parts.push(`required ${fmtMoney(required, false)}`);
+    ['required', 'margin', 'requiredMargin', 'free', 'freeMargin', 'available'].forEach(take);
+  }
+  if (code === 'below_min_volume' || code === 'zero_volume' || code === 'rounded_up_to_min') {
+    const computed = num(detail, 'computed', 'lots', 'from', 'volume');
+    const min = num(detail, 'min', 'volumeMin');
+    if (computed !== null && min !== null) parts.push(`computed ${fmtLots(computed)} < min ${fmtLots(min)}`);
+    else if (computed !== null) parts.push(`computed ${fmtLots(computed)}`);
+    ['computed', 'lots', 'from', 'volume', 'min', 'volumeMin', 'to'].forEach(take);
+  }
+  if (code === 'symbol_not_found') {
+    const symbol = str(detail, 'symbol');
+    const where = str(detail, 'server', 'broker', 'company');
+    if (symbol !== null) parts.push(where === null ? symbol : `${symbol} at ${where}`);
+    ['symbol', 'server', 'broker', 'company'].forEach(take);
+  }
+  for (const [key, value] of Object.entries(detail)) {
+    if (used.has(key) || value === null) continue;
+    parts.push(`${key} ${typeof value === 'number' ? fmtNum(value, 5) : String(value)}`);
+  }
+  return { text: parts.join(', '), used };
+}
+
+/** "insufficient margin (required 1,234.50 > free 800.00)" as escaped HTML. */
+export function reasonHtml(code: string | null, detail: Detail = {}): string {
+  if (code === null) {
+    const { text } = specifics('', detail);
+    return escapeHtml(text);
+  }
+  const label = LABELS[code] ?? code.replace(/_/g, ' ');
+  const { text } = specifics(code, detail);
+  return escapeHtml(text === '' ? label : `${label} (${text})`);
+}

@@ -1,0 +1,168 @@
+/** Control-API views → message text (HTML). Pure: names and "now" are parameters. */
+import type { Filters, RiskLimits, Sizing } from '../../domain/config.js';
+import type { AccountView, CloseAllResult, JournalView, PositionView, SizingPreviewRow, StatusView } from '../../engine/control-types.js';
+import { b, code, escapeHtml } from './html.js';
+import { fmtAge, fmtDateTime, fmtDuration, fmtLots, fmtMoney, fmtNum, fmtPrice, shortId } from './numbers.js';
+import { reasonHtml } from './reasons.js';
+
+const dot = (ok: boolean): string => (ok ? '🟢' : '🔴');
+
+export function formatSizing(s: Sizing): string {
+  switch (s.mode) {
+    case 'multiplier':
+      return `multiplier ×${fmtNum(s.multiplier)}`;
+    case 'fixed':
+      return `fixed ${fmtLots(s.lots)} lots`;
+    case 'balance_ratio':
+      return `balance ratio ×${fmtNum(s.multiplier)}`;
+    case 'equity_ratio':
+      return `equity ratio ×${fmtNum(s.multiplier)}`;
+    case 'risk_percent':
+      return `risk ${fmtNum(s.percent)}% of equity per trade`;
+  }
+}
+
+export function formatStatus(s: StatusView, now: number): string {
+  const lines: string[] = [];
+  if (s.halted !== null) lines.push(`🛑 ${b('Copying halted')}: ${escapeHtml(s.halted)}`);
+  lines.push(`${s.paused ? '⏸ Paused (all)' : '▶️ Copying'} · up ${fmtDuration(now - s.startedAt)}`);
+  lines.push(`Last master event: ${fmtAge(s.lastMasterEventAt, now)}`);
+  const lag = s.copyLagMs;
+  lines.push(
+    lag.samples === 0
+      ? 'Copy lag: no samples yet'
+      : `Copy lag: p50 ${fmtDuration(lag.p50)} · p99 ${fmtDuration(lag.p99)} (${lag.samples} events)`,
+  );
+  if (s.pendingLegs > 0) lines.push(`Pending legs: ${s.pendingLegs}`);
+  lines.push('', b('Masters'));
+  if (s.masters.length === 0) lines.push('<i>none</i>');
+  for (const m of s.masters) {
+    lines.push(
+      `${dot(m.streaming)} ${b(m.name)} ${code(shortId(m.id))}${m.paused ? ' ⏸ paused' : ''} · last event ${fmtAge(m.lastEventAt, now)}`,
+    );
+  }
+  lines.push('', b('Followers'));
+  if (s.followers.length === 0) lines.push('<i>none</i>');
+  for (const f of s.followers) {
+    const paused = f.paused ? ` ⏸ paused${f.pausedReason === null ? '' : ` (${escapeHtml(f.pausedReason)})`}` : '';
+    lines.push(`${dot(f.streaming)} ${b(f.name)} ${code(shortId(f.id))}${paused} · ${f.openCopies} open copies`);
+  }
+  lines.push('', `<i>as of ${fmtDateTime(now)}</i>`);
+  return lines.join('\n');
+}
+
+export function formatAccounts(list: readonly AccountView[]): string {
+  if (list.length === 0) return 'No accounts.';
+  const lines = [b(`Accounts (${list.length})`)];
+  for (const a of list) {
+    const role = a.role === 'none' ? '' : ` · ${a.role}${a.paused ? ' ⏸' : ''}`;
+    lines.push(
+      `${dot(a.streaming || a.status === 'connected')} ${b(a.nickname)} ${code(shortId(a.id))} · ${escapeHtml(a.platform)} ${escapeHtml(a.server)} #${a.login} · ${escapeHtml(a.status)}${role}`,
+    );
+  }
+  return lines.join('\n');
+}
+
+export function formatPositions(list: readonly PositionView[]): string {
+  if (list.length === 0) return 'No open positions.';
+  const byFollower = new Map<string, PositionView[]>();
+  for (const p of list) byFollower.set(p.followerId, [...(byFollower.get(p.followerId) ?? []), p]);
+  const lines: string[] = [];
+  for (const group of byFollower.values()) {
+    const first = group[0] as PositionView;
+    const profit = group.reduce((sum, p) => sum + p.profit, 0);
+    lines.push(`${b(first.followerName)} · ${group.length} open · P/L ${fmtMoney(profit)}`);
+    for (const p of group) {
+      const kind = p.kind === 'pending' ? ' pending' : '';
+      const sltp = `${p.stopLoss > 0 ? ` SL ${fmtPrice(p.stopLoss)}` : ''}${p.takeProfit > 0 ? ` TP ${fmtPrice(p.takeProfit)}` : ''}`;
+      const copy = p.masterTicket === null ? ' · not a copy' : ` · copy of #${p.masterTicket}`;
+      lines.push(
+        `• #${p.ticket} ${p.side.toUpperCase()}${kind} ${fmtLots(p.volume)} ${escapeHtml(p.symbol)} @ ${fmtPrice(p.openPrice)}${sltp} · ${fmtMoney(p.profit)}${copy}`,
+      );
+    }
+    lines.push('');
+  }
+  return lines.join('\n').trimEnd();
+}
+
+function journalLine(j: JournalView, names: ReadonlyMap<string, string>, withTime: boolean): string {
+  const who = names.get(j.followerId) ?? shortId(j.followerId);
+  const when = withTime ? `${fmtDateTime(j.at).slice(5, 19)} ` : '';
+  const what = [j.symbol === null ? null : escapeHtml(j.symbol), j.volume === null ? null : fmtLots(j.volume), j.price === null ? null : `@ ${fmtPrice(j.price)}`]
+    .filter((x) => x !== null)
+    .join(' ');
+  const tickets = `${j.masterTicket === null ? '' : ` · master #${j.masterTicket}`}${j.followerTicket === null ? '' : ` → #${j.followerTicket}`}`;
+  const why = j.reason === null && Object.keys(j.detail).length === 0 ? '' : ` — ${reasonHtml(j.reason, j.detail)}`;
+  return `• ${when}${b(who)} ${escapeHtml(j.eventKind)}/${escapeHtml(j.action)} ${escapeHtml(j.status)}${what === '' ? '' : ` ${what}`}${tickets}${why}`;
+}
+
+export function formatHistory(rows: readonly JournalView[], names: ReadonlyMap<string, string>): string {
+  if (rows.length === 0) return 'No copy results yet.';
+  return [b(`Last ${rows.length} copy result${rows.length === 1 ? '' : 's'}`), ...rows.map((j) => journalLine(j, names, true))].join('\n');
+}
+
+export function formatWhy(ticket: number, rows: readonly JournalView[], names: ReadonlyMap<string, string>): string {
+  if (rows.length === 0) return `Nothing in the journal about ticket #${ticket}. It may be older than the journal or not a copy.`;
+  return [b(`Ticket #${ticket}`), ...rows.map((j) => journalLine(j, names, true))].join('\n');
+}
+
+/** A sizing preview table: how the last master trades would be copied. */
+export function formatPreview(rows: readonly SizingPreviewRow[]): string {
+  if (rows.length === 0) return '<i>No recent master trades to preview.</i>';
+  const lines = [`Last ${rows.length} master trade${rows.length === 1 ? '' : 's'} under the new setting:`];
+  for (const r of rows) {
+    const sym = r.followerSymbol !== null && r.followerSymbol !== r.symbol ? `${escapeHtml(r.symbol)}→${escapeHtml(r.followerSymbol)}` : escapeHtml(r.symbol);
+    const head = `• #${r.masterTicket} ${r.side.toUpperCase()} ${fmtLots(r.masterVolume)} ${sym}`;
+    if (r.volume === null) {
+      lines.push(`${head} → ⏭ skipped: ${reasonHtml(r.skipped ?? r.reasons[0] ?? 'skipped')}`);
+    } else {
+      const rounded = r.rounded && r.rawVolume !== null ? ` (raw ${fmtLots(r.rawVolume)}, rounded)` : '';
+      const notes = r.reasons.length === 0 ? '' : ` · ${r.reasons.map((x) => reasonHtml(x)).join(', ')}`;
+      lines.push(`${head} → ${b(fmtLots(r.volume))}${rounded}${notes}`);
+    }
+  }
+  const skipped = rows.filter((r) => r.volume === null).length;
+  if (skipped > 0) lines.push(`${skipped} of ${rows.length} would be skipped.`);
+  return lines.join('\n');
+}
+
+const onOff = (v: boolean): string => (v ? 'on' : 'off');
+const list = (v: readonly string[]): string => (v.length === 0 ? 'all' : v.map(escapeHtml).join(', '));
+
+export function formatFilters(f: Filters): string {
+  return [
+    `allow: ${list(f.symbolsAllow)}`,
+    `deny: ${f.symbolsDeny.length === 0 ? 'none' : f.symbolsDeny.map(escapeHtml).join(', ')}`,
+    `sides: ${f.sides}`,
+    `reverse: ${onOff(f.reverse)}`,
+    `sltp: ${onOff(f.copySlTp)}`,
+    `pending: ${onOff(f.copyPending)}`,
+  ].join('\n');
+}
+
+const limit = (v: number | null, unit = ''): string => (v === null ? 'off' : `${fmtNum(v)}${unit}`);
+
+export function formatRisk(r: RiskLimits): string {
+  return [
+    `maxlot: ${limit(r.maxLot)}`,
+    `maxpos: ${limit(r.maxOpenPositions)}`,
+    `margin: ${r.marginCheck}`,
+    `marginuse: ${fmtNum(r.marginUsageMax)}`,
+    `deviation: ${limit(r.maxPriceDeviationPoints, ' pts')}`,
+    `dailyloss: ${r.dailyLossLimit === null ? 'off' : fmtMoney(r.dailyLossLimit, false)}`,
+    `closeonly: ${onOff(r.closeOnly)}`,
+    `belowmin: ${r.belowMin}`,
+  ].join('\n');
+}
+
+export function formatCloseAll(result: CloseAllResult, name: string): string {
+  const lines = [
+    `${result.failed + result.unknown === 0 ? '✅' : '⚠️'} ${b(name)}: ${result.closed} closed, ${result.failed} failed, ${result.unknown} unknown.`,
+  ];
+  for (const t of result.tickets) {
+    if (t.status === 'closed') continue;
+    lines.push(`• #${t.ticket}: ${escapeHtml(t.status)} (retcode ${t.retcode})`);
+  }
+  if (result.unknown > 0) lines.push('Unknown outcomes are being checked against the broker; /positions shows what is still open.');
+  return lines.join('\n');
+}

@@ -1,0 +1,428 @@
+/**
+ * Reconciliation diff (design.md §3, Reconciliation), pure: the master's open rows against each follower's tagged
+ * copies and the ledger. Produces actions with the numbers for the report; the engine executes them and the store
+ * applies the link changes. Running it again on the resulting state yields no changing action.
+ *
+ * Decisions where the contract is silent:
+ * - A master position is "missing" on a follower only when the follower has NO link for it at all (open, detached or
+ *   closed) and no tagged row: a closed link while the master is still open means the copy was closed on purpose
+ *   (e.g. a remainder below the minimum), so it is never reopened.
+ * - Drift is measured against the ledger's ratio (`link.volume ÷ link.masterVolume × master lots now`), not by sizing
+ *   again: sizing by balance or equity moves with the account and would "fix" every copy on every run. Sizing is the
+ *   fallback when the link has no master volume. Shared netting positions are not drift-checked.
+ * - Missing pending orders are placed regardless of age (nothing has filled yet); missing positions must be fresh.
+ * - Intentional skips (filters, pause, margin) of a missing copy are listed in `skipped`, not reported as actions.
+ */
+import type { CopyLink } from './ledger.js';
+import type { FollowerPlanInput, LegPlan, PlanContext, CloseTicket } from './plan.js';
+import { planOpen, planPendingPlace } from './plan.js';
+import type { ReasonCode } from './reasons.js';
+import { checkCloseOnly, checkMargin, checkPaused, checkTradeMode, deviationPoints, oppositeSide } from './rules.js';
+import { sizeVolume } from './sizing.js';
+import type { AliasTable } from './symbols.js';
+import { copyComment, isCopyOf, parseCopyComment } from './tags.js';
+import type { AccountSummary, OpenedOrder, SymbolSpec } from './trading.js';
+import { sideOf } from './trading.js';
+import { lotsToStepsFloor, lotsToStepsRound, normalizeVolume, roundLots, stepsToLots, volumeGrid } from './volume.js';
+
+type Detail = Record<string, number | string>;
+
+/** A follower as reconciliation sees it: the planner's input plus its open rows. */
+export interface ReconcileFollowerInput extends FollowerPlanInput {
+  /** Every open row of the follower (`/OpenedOrders` or the `positions` topic); non-copies are ignored. */
+  rows: readonly OpenedOrder[];
+}
+
+/** Inputs of one reconciliation run for one master. */
+export interface ReconcileInput {
+  now: number;
+  magic: number;
+  master: {
+    accountId: string;
+    summary: AccountSummary | null;
+    paused?: boolean;
+    /** The master's open rows: positions and pending orders. */
+    rows: readonly OpenedOrder[];
+    /** Master ticket → open time in epoch ms (the row's server-time `openTime` converted by the caller). */
+    openTimeMs: ReadonlyMap<number, number>;
+  };
+  followers: readonly ReconcileFollowerInput[];
+  limits: {
+    /** A missing copy of a position older than this is reported, not opened. */
+    maxAgeMs: number;
+    /** A missing copy whose follower price is more than this many points worse than the master's open is reported. */
+    maxDeviationPoints: number;
+  };
+  aliases?: AliasTable;
+}
+
+export type OpenLeg = Extract<LegPlan, { action: 'open' }>;
+export type PendingLeg = Extract<LegPlan, { action: 'place_pending' }>;
+
+/** One thing reconciliation found, with what to do about it. */
+export type ReconcileAction =
+  /** A fresh master position or pending order without a copy: send `leg`. */
+  | { action: 'open_missing'; followerId: string; masterTicket: number; leg: OpenLeg | PendingLeg; ageMs: number | null; deviationPoints: number | null }
+  /** A master position without a copy that is too old or has moved too far: tell the user, send nothing. */
+  | {
+      action: 'report_stale';
+      followerId: string;
+      masterTicket: number;
+      symbol: string;
+      why: 'too_old' | 'price_moved' | 'age_unknown';
+      ageMs: number | null;
+      deviationPoints: number | null;
+      maxAgeMs: number;
+      maxDeviationPoints: number;
+    }
+  /** A follower copy whose master position or order is gone: close (or delete) it; `volume: null` = whole. */
+  | {
+      action: 'close_orphan';
+      followerId: string;
+      masterTicket: number;
+      ticket: number;
+      symbol: string;
+      kind: 'position' | 'pending';
+      volume: number | null;
+      /** The link to mark closed, if the ledger had one. */
+      link: CopyLink | null;
+    }
+  /** Follower volume differs from the target by at least one step: close `close` or open `open`, then set the links. */
+  | {
+      action: 'fix_volume';
+      followerId: string;
+      masterTicket: number;
+      symbol: string;
+      current: number;
+      target: number;
+      masterVolume: number;
+      close: CloseTicket[];
+      open: OpenLeg | null;
+      /** New `volume`/`masterVolume` of the links after the fix (by follower ticket). */
+      links: { followerTicket: number; volume: number; masterVolume: number }[];
+    }
+  /** The ledger's copy is gone from the follower while the master is open: the owner closed it; never reopen. */
+  | { action: 'mark_detached'; followerId: string; masterTicket: number; followerTicket: number; symbol: string }
+  /** A tagged follower row the ledger does not know: add this link (rebuilds state from the broker alone). */
+  | { action: 'adopt'; followerId: string; link: CopyLink }
+  /** The ledger's copy and the master position are both gone: close the link. */
+  | { action: 'link_closed'; followerId: string; masterTicket: number; followerTicket: number };
+
+export type ReconcileActionKind = ReconcileAction['action'];
+
+/** A missing copy that the planner would skip anyway (filtered, paused, margin…): not an action. */
+export interface ReconcileSkip {
+  followerId: string;
+  masterTicket: number;
+  reason: ReasonCode;
+  detail: Detail;
+}
+
+export interface ReconcileResult {
+  actions: ReconcileAction[];
+  skipped: ReconcileSkip[];
+}
+
+/** True when a result changes nothing (stale reports alone are not changes). */
+export function isClean(result: ReconcileResult): boolean {
+  return result.actions.every((a) => a.action === 'report_stale');
+}
+
+const isPendingRow = (r: OpenedOrder): boolean => r.kind === 'Pending';
+
+/** Runs the diff for every follower of the master, in input order. */
+export function reconcile(input: ReconcileInput): ReconcileResult {
+  const result: ReconcileResult = { actions: [], skipped: [] };
+  for (const f of input.followers) {
+    if (!f.config.masters.includes(input.master.accountId)) continue;
+    reconcileFollower(input, f, result);
+  }
+  return result;
+}
+
+function reconcileFollower(input: ReconcileInput, f: ReconcileFollowerInput, out: ReconcileResult): void {
+  const masterId = input.master.accountId;
+  const followerId = f.config.accountId;
+  const masterRows = new Map(input.master.rows.map((r) => [r.ticket, r] as const));
+  const rowByTicket = new Map(f.rows.map((r) => [r.ticket, r] as const));
+  const copies = f.rows.filter((r) => isCopyOf(r, input.magic, masterId));
+  const ctx: PlanContext = {
+    now: input.now,
+    magic: input.magic,
+    master: { accountId: masterId, summary: input.master.summary, paused: input.master.paused ?? false },
+    followers: [f],
+    ...(input.aliases === undefined ? {} : { aliases: input.aliases }),
+  };
+
+  // Links that claim a follower row: open or detached ones (detached rows are never touched).
+  const claimed = new Set(f.links.filter((l) => l.status !== 'closed').map((l) => l.followerTicket));
+  const links: CopyLink[] = f.links.filter((l) => l.masterId === masterId);
+
+  // 1. Tagged rows the ledger does not know: adopt when the master still has it, close otherwise.
+  for (const row of copies) {
+    if (claimed.has(row.ticket)) continue;
+    const tag = parseCopyComment(row.comment);
+    if (tag === null) continue;
+    const master = masterRows.get(tag.masterTicket);
+    if (master === undefined) {
+      out.actions.push(orphan(followerId, tag.masterTicket, row, null, null));
+      continue;
+    }
+    const link: CopyLink = {
+      masterId,
+      masterTicket: tag.masterTicket,
+      followerId,
+      followerTicket: row.ticket,
+      kind: isPendingRow(row) ? 'pending' : 'position',
+      followerSymbol: row.symbol,
+      masterSymbol: master.symbol,
+      side: sideOf(row.type),
+      volume: row.lots,
+      masterVolume: master.lots,
+      openedAt: input.now,
+      status: 'open',
+    };
+    out.actions.push({ action: 'adopt', followerId, link });
+    links.push(link);
+  }
+
+  // 2. Open links: detached, closed, orphaned, or live (then drift-checked).
+  const live = new Map<number, CopyLink[]>();
+  const wholeClosed = new Set<number>();
+  for (const l of links) {
+    if (l.status !== 'open') continue;
+    const row = rowByTicket.get(l.followerTicket);
+    const master = masterRows.get(l.masterTicket);
+    if (row === undefined) {
+      out.actions.push(
+        master === undefined
+          ? { action: 'link_closed', followerId, masterTicket: l.masterTicket, followerTicket: l.followerTicket }
+          : { action: 'mark_detached', followerId, masterTicket: l.masterTicket, followerTicket: l.followerTicket, symbol: l.followerSymbol },
+      );
+      continue;
+    }
+    if (master === undefined) {
+      // On a netting follower the row may also hold other master positions' shares: close only this link's share,
+      // unless every link on the row is an orphan of this master, then the row goes once, whole.
+      const others = f.links.filter((o) => o !== l && o.status === 'open' && o.followerTicket === l.followerTicket);
+      const allOrphans = others.every((o) => o.masterId === masterId && !masterRows.has(o.masterTicket));
+      if (allOrphans && wholeClosed.has(l.followerTicket)) {
+        out.actions.push({ action: 'link_closed', followerId, masterTicket: l.masterTicket, followerTicket: l.followerTicket });
+      } else {
+        if (allOrphans) wholeClosed.add(l.followerTicket);
+        out.actions.push(orphan(followerId, l.masterTicket, row, l, allOrphans ? null : l.volume));
+      }
+      continue;
+    }
+    live.set(l.masterTicket, [...(live.get(l.masterTicket) ?? []), l]);
+  }
+  for (const [masterTicket, group] of [...live.entries()].sort((a, b) => a[0] - b[0])) {
+    const master = masterRows.get(masterTicket);
+    if (master !== undefined) driftCheck(input, f, ctx, master, group, rowByTicket, out);
+  }
+
+  // 3. Master rows without any link or tagged copy on this follower.
+  const known = new Set(links.map((l) => l.masterTicket));
+  for (const row of copies) {
+    const tag = parseCopyComment(row.comment);
+    if (tag !== null) known.add(tag.masterTicket);
+  }
+  for (const master of [...masterRows.values()].sort((a, b) => a.ticket - b.ticket)) {
+    if (known.has(master.ticket)) continue;
+    missing(input, f, ctx, master, out);
+  }
+}
+
+function orphan(followerId: string, masterTicket: number, row: OpenedOrder, link: CopyLink | null, volume: number | null): ReconcileAction {
+  return {
+    action: 'close_orphan',
+    followerId,
+    masterTicket,
+    ticket: row.ticket,
+    symbol: row.symbol,
+    kind: isPendingRow(row) ? 'pending' : 'position',
+    volume,
+    link,
+  };
+}
+
+function missing(input: ReconcileInput, f: ReconcileFollowerInput, ctx: PlanContext, master: OpenedOrder, out: ReconcileResult): void {
+  const followerId = f.config.accountId;
+  const base = { masterId: input.master.accountId, detectedAt: input.now, symbol: master.symbol, stopLoss: master.stopLoss, takeProfit: master.takeProfit, volume: master.lots, price: master.openPrice };
+  if (isPendingRow(master)) {
+    const leg = planPendingPlace({ ...base, kind: 'pending_place', eventId: `r${master.ticket}`, order: master.ticket, operation: master.type }, f, ctx);
+    if (leg.action === 'place_pending') {
+      out.actions.push({ action: 'open_missing', followerId, masterTicket: master.ticket, leg, ageMs: null, deviationPoints: null });
+    } else if (leg.action === 'skip') {
+      out.skipped.push({ followerId, masterTicket: master.ticket, reason: leg.reason, detail: leg.detail });
+    }
+    return;
+  }
+  const leg = planOpen(
+    { ...base, kind: 'open', eventId: `r${master.ticket}`, position: master.ticket, deal: 0, side: sideOf(master.type), fromPendingOrder: null },
+    f,
+    ctx,
+  );
+  if (leg.action === 'skip') {
+    out.skipped.push({ followerId, masterTicket: master.ticket, reason: leg.reason, detail: leg.detail });
+    return;
+  }
+  if (leg.action !== 'open') return;
+  const { maxAgeMs, maxDeviationPoints } = input.limits;
+  const openTime = input.master.openTimeMs.get(master.ticket);
+  const ageMs = openTime === undefined ? null : input.now - openTime;
+  const spec = f.specs.get(leg.symbol);
+  const price = spec === undefined ? 0 : leg.side === 'buy' ? spec.ask : spec.bid;
+  const dev = spec !== undefined && price > 0 && spec.point > 0 && master.openPrice > 0 ? deviationPoints(leg.side, master.openPrice, price, spec.point) : null;
+  const stale = (why: 'too_old' | 'price_moved' | 'age_unknown'): void => {
+    out.actions.push({ action: 'report_stale', followerId, masterTicket: master.ticket, symbol: master.symbol, why, ageMs, deviationPoints: dev, maxAgeMs, maxDeviationPoints });
+  };
+  if (ageMs === null) return stale('age_unknown');
+  if (ageMs > maxAgeMs) return stale('too_old');
+  // Without a follower quote the move cannot be measured; opening blind could copy at any price.
+  if (dev === null || dev > maxDeviationPoints) return stale('price_moved');
+  out.actions.push({ action: 'open_missing', followerId, masterTicket: master.ticket, leg, ageMs, deviationPoints: dev });
+}
+
+function driftCheck(
+  input: ReconcileInput,
+  f: ReconcileFollowerInput,
+  ctx: PlanContext,
+  master: OpenedOrder,
+  group: readonly CopyLink[],
+  rowByTicket: ReadonlyMap<number, OpenedOrder>,
+  out: ReconcileResult,
+): void {
+  if (isPendingRow(master) || group.some((l) => l.kind !== 'position')) return;
+  const rows = [...new Set(group.map((l) => l.followerTicket))].map((t) => rowByTicket.get(t));
+  if (rows.some((r) => r === undefined || isPendingRow(r))) return;
+  const shared = f.links.some((o) => o.status === 'open' && !group.includes(o) && group.some((l) => l.followerTicket === o.followerTicket));
+  if (shared) return;
+  const first = group[0];
+  if (first === undefined) return;
+  const spec: SymbolSpec | undefined = f.specs.get(first.followerSymbol);
+  if (spec === undefined) return;
+  const grid = volumeGrid(spec);
+  const current = roundLots(rows.reduce((s, r) => s + (r?.lots ?? 0), 0));
+
+  const target = driftTarget(f, ctx, master, group, spec);
+  if (target === null) return;
+  const currentSteps = lotsToStepsRound(current, grid);
+  const targetSteps = lotsToStepsRound(target, grid);
+  if (currentSteps === targetSteps) return;
+
+  const followerId = f.config.accountId;
+  const masterVolume = master.lots;
+  const base = { action: 'fix_volume' as const, followerId, masterTicket: master.ticket, symbol: first.followerSymbol, current, target, masterVolume };
+  const sortedRows = (rows as OpenedOrder[]).slice().sort((a, b) => b.ticket - a.ticket);
+
+  if (targetSteps < currentSteps) {
+    let toClose = currentSteps - targetSteps;
+    const close: CloseTicket[] = [];
+    const after = new Map<number, number>();
+    for (const r of sortedRows) {
+      const have = lotsToStepsRound(r.lots, grid);
+      let take = Math.min(have, toClose);
+      // A partial close must leave at least the minimum; otherwise leave the minimum and take less here.
+      if (take < have && have - take < grid.minSteps) take = Math.max(0, have - grid.minSteps);
+      if (take === 0) {
+        after.set(r.ticket, have);
+        continue;
+      }
+      close.push({ ticket: r.ticket, volume: take === have ? null : stepsToLots(take, grid) });
+      after.set(r.ticket, have - take);
+      toClose -= take;
+    }
+    if (close.length === 0) return;
+    out.actions.push({ ...base, close, open: null, links: linkUpdates(group, after, grid, masterVolume) });
+    return;
+  }
+
+  const cfg = f.config;
+  const block = [checkPaused(cfg), checkCloseOnly(cfg.risk), checkTradeMode(spec.tradeMode, { kind: 'open', side: first.side })].find((d) => !d.ok);
+  if (block !== undefined && !block.ok) {
+    out.skipped.push({ followerId, masterTicket: master.ticket, reason: block.reason, detail: block.detail });
+    return;
+  }
+  if (ctx.master.paused === true) {
+    out.skipped.push({ followerId, masterTicket: master.ticket, reason: 'master_paused', detail: {} });
+    return;
+  }
+  const add = normalizeVolume(stepsToLots(targetSteps - currentSteps, grid), spec, 'skip');
+  if (!add.ok) {
+    out.skipped.push({ followerId, masterTicket: master.ticket, reason: add.reason, detail: add.detail });
+    return;
+  }
+  const perLot = f.marginPerLot.get(first.followerSymbol);
+  const margin = checkMargin({
+    volume: add.volume,
+    marginPerLot: perLot === undefined ? null : perLot[first.side],
+    freeMargin: f.summary?.freeMargin ?? null,
+    risk: cfg.risk,
+    spec,
+  });
+  if (!margin.ok) {
+    out.skipped.push({ followerId, masterTicket: master.ticket, reason: margin.reason, detail: margin.detail });
+    return;
+  }
+  const template = sortedRows[0];
+  const open: OpenLeg = {
+    action: 'open',
+    followerId,
+    masterTicket: master.ticket,
+    symbol: first.followerSymbol,
+    operation: first.side === 'buy' ? 'Buy' : 'Sell',
+    side: first.side,
+    volume: margin.volume,
+    // The top-up keeps the protection the existing copy has.
+    stopLoss: template?.stopLoss ?? 0,
+    takeProfit: template?.takeProfit ?? 0,
+    comment: copyComment(input.master.accountId, master.ticket),
+    magic: input.magic,
+    reasons: margin.reasons,
+  };
+  const after = new Map(sortedRows.map((r) => [r.ticket, lotsToStepsRound(r.lots, grid)] as const));
+  out.actions.push({ ...base, close: [], open, links: linkUpdates(group, after, grid, masterVolume) });
+}
+
+/** Link volumes after a fix: each link takes its follower ticket's remaining volume (one link per ticket here). */
+function linkUpdates(
+  group: readonly CopyLink[],
+  afterSteps: ReadonlyMap<number, number>,
+  grid: ReturnType<typeof volumeGrid>,
+  masterVolume: number,
+): { followerTicket: number; volume: number; masterVolume: number }[] {
+  return [...afterSteps.entries()]
+    .sort((a, b) => a[0] - b[0])
+    .filter(([t]) => group.some((l) => l.followerTicket === t))
+    .map(([followerTicket, steps]) => ({ followerTicket, volume: stepsToLots(steps, grid), masterVolume }));
+}
+
+/** What the follower should hold for `master` now: the ledger ratio, or sizing when the ratio is unknown. */
+function driftTarget(f: ReconcileFollowerInput, ctx: PlanContext, master: OpenedOrder, group: readonly CopyLink[], spec: SymbolSpec): number | null {
+  const grid = volumeGrid(spec);
+  if (group.every((l) => l.masterVolume > 0)) {
+    const raw = group.reduce((s, l) => s + (l.volume * master.lots) / l.masterVolume, 0);
+    const steps = lotsToStepsFloor(raw, grid);
+    if (steps === 0 || steps < grid.minSteps) return 0;
+    return stepsToLots(Math.min(steps, grid.maxSteps), grid);
+  }
+  const cfg = f.config;
+  const first = group[0];
+  const masterSide = sideOf(master.type);
+  const reversed = first !== undefined && first.side === oppositeSide(masterSide);
+  const sized = sizeVolume(
+    cfg.sizing,
+    {
+      masterVolume: master.lots,
+      masterSummary: ctx.master.summary,
+      followerSummary: f.summary,
+      entryPrice: master.openPrice,
+      stopLoss: reversed ? master.takeProfit : master.stopLoss,
+      followerSpec: spec,
+    },
+    spec,
+    cfg.risk,
+  );
+  return sized.ok ? sized.volume : null;
+}

@@ -1,0 +1,121 @@
+/**
+ * The control API's vocabulary: what the bot (or any UI) can ask the engine, and the plain data it gets back.
+ * Methods throw `RejectedError` (bad argument, unknown account, not allowed) with a stable `code` and a message
+ * that can be shown to the user as is.
+ */
+import type { AccountId, Filters, FollowerConfig, RiskLimits, Sizing } from '../domain/config.js';
+import type { ReconcileReport } from './events.js';
+
+/** An account the API key sees, with the copier's view of it. */
+export interface AccountView {
+  id: AccountId;
+  nickname: string;
+  platform: string;
+  server: string;
+  login: number;
+  status: string;
+  role: 'master' | 'follower' | 'none';
+  paused: boolean;
+  /** The copier's terminal stream for it is up. */
+  streaming: boolean;
+}
+
+/** Who to pause or resume. */
+export type PauseTarget = { follower: AccountId } | { master: AccountId } | { all: true };
+
+/** One row of a sizing preview: how a past master trade would be copied under given settings. */
+export interface SizingPreviewRow {
+  masterTicket: number;
+  symbol: string;
+  followerSymbol: string | null;
+  side: 'buy' | 'sell';
+  masterVolume: number;
+  /** Exact lot that would be sent, or null when skipped. */
+  volume: number | null;
+  /** Raw lot before rounding to the step. */
+  rawVolume: number | null;
+  rounded: boolean;
+  skipped: string | null;
+  reasons: string[];
+}
+
+export interface PositionView {
+  followerId: AccountId;
+  followerName: string;
+  ticket: number;
+  symbol: string;
+  side: 'buy' | 'sell';
+  kind: 'position' | 'pending';
+  volume: number;
+  openPrice: number;
+  stopLoss: number;
+  takeProfit: number;
+  profit: number;
+  /** The master position it copies, when it is a copy. */
+  masterId: AccountId | null;
+  masterTicket: number | null;
+}
+
+export interface StatusView {
+  startedAt: number;
+  paused: boolean;
+  halted: string | null;
+  masters: { id: AccountId; name: string; paused: boolean; streaming: boolean; lastEventAt: number | null }[];
+  followers: { id: AccountId; name: string; paused: boolean; pausedReason: string | null; streaming: boolean; masters: AccountId[]; openCopies: number }[];
+  /** Median and p99 of master event → last leg answered, over recent events (ms). */
+  copyLagMs: { p50: number | null; p99: number | null; samples: number };
+  lastMasterEventAt: number | null;
+  pendingLegs: number;
+}
+
+export interface JournalView {
+  at: number;
+  masterId: string;
+  eventId: string;
+  eventKind: string;
+  followerId: string;
+  action: string;
+  status: string;
+  reason: string | null;
+  detail: Record<string, number | string | boolean | null>;
+  masterTicket: number | null;
+  followerTicket: number | null;
+  symbol: string | null;
+  volume: number | null;
+  price: number | null;
+}
+
+export interface CloseAllResult {
+  followerId: AccountId;
+  closed: number;
+  failed: number;
+  unknown: number;
+  tickets: { ticket: number; status: string; retcode: number }[];
+}
+
+/** The control API (design.md §5.3): plain data in and out. */
+export interface ControlApi {
+  listAccounts(): Promise<AccountView[]>;
+  /** Resolves an id, an id prefix (≥ 4 chars) or a nickname to an account id; throws `unknown_account`. */
+  resolveAccount(ref: string): Promise<AccountId>;
+  setMaster(accountId: AccountId): Promise<void>;
+  unsetMaster(accountId: AccountId): Promise<void>;
+  follow(followerId: AccountId, masterId: AccountId): Promise<FollowerConfig>;
+  unfollow(followerId: AccountId, masterId?: AccountId): Promise<void>;
+  pause(target: PauseTarget): Promise<void>;
+  resume(target: PauseTarget): Promise<void>;
+  follower(followerId: AccountId): FollowerConfig;
+  setSizing(followerId: AccountId, sizing: Sizing): Promise<FollowerConfig>;
+  previewSizing(followerId: AccountId, sizing: Sizing, lastN?: number): Promise<SizingPreviewRow[]>;
+  symbolMap(followerId: AccountId): Record<string, string>;
+  /** `to: null` removes the mapping. */
+  setSymbolMapping(followerId: AccountId, from: string, to: string | null): Promise<Record<string, string>>;
+  setFilters(followerId: AccountId, patch: Partial<Filters>): Promise<Filters>;
+  setRisk(followerId: AccountId, patch: Partial<RiskLimits>): Promise<RiskLimits>;
+  positions(followerId?: AccountId): Promise<PositionView[]>;
+  reconcile(options: { followerId?: AccountId; apply: boolean }): Promise<ReconcileReport>;
+  closeAll(followerId: AccountId): Promise<CloseAllResult>;
+  history(options?: { limit?: number; followerId?: AccountId }): JournalView[];
+  why(ticket: number): JournalView[];
+  status(): StatusView;
+}

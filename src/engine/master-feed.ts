@@ -1,0 +1,150 @@
+/**
+ * One master's terminal stream turned into ordered MasterEvents (design.md §3, Detection). Frames are handled
+ * synchronously on arrival; only a degraded deal needs an async read of the master's open orders, and while it is
+ * resolved later frames wait in a buffer so order is kept.
+ */
+import { applyDeal, applyPositions, createMasterBook, resolveDegradedEntry } from '../domain/detect.js';
+import type { MasterBook } from '../domain/detect.js';
+import type { MasterEvent } from '../domain/events.js';
+import type { AccountSummary, TradeDeal } from '../domain/trading.js';
+import type { Clock, Logger, StreamEvent, StreamPort, TerminalPort } from './ports.js';
+
+export interface MasterFeedHandlers {
+  /** Events in master order. `receivedAt` is `performance.now()` when the frame was taken off the socket. */
+  onEvents(events: MasterEvent[], receivedAt: number): void;
+  onConnection(state: 'lost' | 'restored', downMs: number | null): void;
+  /** State may have gaps (reconnect, server warning, local lag, unresolved degraded deal): reconcile. */
+  onResync(reason: 'connect' | 'warning'): void;
+}
+
+export class MasterFeed {
+  readonly masterId: string;
+  readonly book: MasterBook;
+  lastEventAt: number | null = null;
+  /** The master's money state from its `account` topic (balance/equity ratio sizing). */
+  summary: AccountSummary | null = null;
+  private readonly stream: StreamPort;
+  private readonly terminal: TerminalPort;
+  private readonly clock: Clock;
+  private readonly log: Logger;
+  private readonly handlers: MasterFeedHandlers;
+  private resolving: Promise<void> | null = null;
+  private readonly buffer: { event: StreamEvent; receivedAt: number }[] = [];
+  private lostAt: number | null = null;
+  private everOpened = false;
+
+  constructor(args: {
+    masterId: string;
+    stream: StreamPort;
+    terminal: TerminalPort;
+    clock: Clock;
+    log: Logger;
+    handlers: MasterFeedHandlers;
+  }) {
+    this.masterId = args.masterId;
+    this.stream = args.stream;
+    this.terminal = args.terminal;
+    this.clock = args.clock;
+    this.log = args.log;
+    this.handlers = args.handlers;
+    this.book = createMasterBook(args.masterId);
+  }
+
+  get streaming(): boolean {
+    return this.stream.connected;
+  }
+
+  start(): void {
+    this.stream.onEvent((event) => this.onStreamEvent(event, performance.now()));
+    this.stream.subscribe('trades');
+    this.stream.subscribe('positions');
+    this.stream.subscribe('terminal');
+    this.stream.subscribe('account');
+    this.stream.start();
+  }
+
+  async close(): Promise<void> {
+    await this.stream.close();
+  }
+
+  private onStreamEvent(event: StreamEvent, receivedAt: number): void {
+    if (this.resolving) {
+      this.buffer.push({ event, receivedAt });
+      return;
+    }
+    this.handle(event, receivedAt);
+  }
+
+  private handle(event: StreamEvent, receivedAt: number): void {
+    switch (event.type) {
+      case 'trade':
+        if (event.data.degraded || event.data.entry === 'Unknown') {
+          this.resolveDegraded(event.data, receivedAt);
+          return;
+        }
+        this.emit(applyDeal(this.book, event.data, this.clock.now()), receivedAt);
+        return;
+      case 'positions':
+        this.emit(applyPositions(this.book, event.data, this.clock.now()), receivedAt);
+        return;
+      case 'account':
+        this.summary = event.data;
+        return;
+      case 'open':
+        if (this.lostAt !== null) {
+          this.handlers.onConnection('restored', this.clock.now() - this.lostAt);
+          this.lostAt = null;
+        }
+        if (this.everOpened || event.reconnect) this.handlers.onResync('connect');
+        this.everOpened = true;
+        return;
+      case 'closed':
+        if (this.lostAt === null) {
+          this.lostAt = this.clock.now();
+          this.handlers.onConnection('lost', null);
+        }
+        return;
+      case 'warning':
+      case 'lag':
+        this.log.warn({ masterId: this.masterId, dropped: event.dropped, kind: event.type }, 'master stream dropped frames');
+        this.handlers.onResync('warning');
+        return;
+      case 'malformed':
+        this.log.warn({ masterId: this.masterId, err: event.error.message }, 'malformed master frame ignored');
+        return;
+      default:
+        return;
+    }
+  }
+
+  private emit(events: MasterEvent[], receivedAt: number): void {
+    if (events.length === 0) return;
+    this.lastEventAt = this.clock.now();
+    this.handlers.onEvents(events, receivedAt);
+  }
+
+  private resolveDegraded(deal: TradeDeal, receivedAt: number): void {
+    this.resolving = (async () => {
+      try {
+        const rows = await this.terminal.openedOrders();
+        const entry = resolveDegradedEntry(this.book, deal, rows);
+        if (entry === null) {
+          this.log.warn({ masterId: this.masterId, deal: deal.deal }, 'degraded deal could not be resolved; reconciling');
+          this.handlers.onResync('warning');
+        } else {
+          this.emit(applyDeal(this.book, { ...deal, entry }, this.clock.now()), receivedAt);
+        }
+      } catch (error) {
+        this.log.warn({ masterId: this.masterId, deal: deal.deal, err: (error as Error).message }, 'degraded deal lookup failed; reconciling');
+        this.handlers.onResync('warning');
+      }
+    })();
+    void this.resolving.finally(() => {
+      this.resolving = null;
+      while (this.buffer.length > 0 && !this.resolving) {
+        const next = this.buffer.shift();
+        if (next) this.handle(next.event, next.receivedAt);
+      }
+    });
+  }
+}

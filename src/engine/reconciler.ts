@@ -1,0 +1,265 @@
+/**
+ * Reconciliation (design.md §3): the master's open orders against each follower's tagged orders and the ledger, on
+ * every (re)connect, on a timer and on demand. The diff is the pure `domain/reconcile`; this file reads the broker,
+ * applies the actions and reports. Each master's run goes through that master's serial queue, so it never races a
+ * live copy of the same position (a copy in flight has no link and no follower row yet: it would look missing).
+ */
+import type { CopyLink } from '../domain/ledger.js';
+import type { LegPlan } from '../domain/plan.js';
+import { reconcile } from '../domain/reconcile.js';
+import type { ReconcileAction, ReconcileFollowerInput } from '../domain/reconcile.js';
+import type { OpenedOrder } from '../domain/trading.js';
+import { applyExecution } from './apply-results.js';
+import type { CopyEngine } from './engine.js';
+import type { ReconcileReport } from './events.js';
+import { Executor } from './executor.js';
+import { sleepOn } from './clock.js';
+
+type Trigger = 'connect' | 'timer' | 'manual' | 'warning' | 'startup';
+type ReportAction = ReconcileReport['followers'][number]['actions'][number];
+
+/** Opens a missing copy at most this many times per process; later runs only report it. */
+const MAX_OPEN_ATTEMPTS = 3;
+
+export class Reconciler {
+  private readonly engine: CopyEngine;
+  private readonly executor: Executor;
+  private readonly masterOffsets = new Map<string, number>();
+  private readonly openAttempts = new Map<string, number>();
+
+  constructor(engine: CopyEngine) {
+    this.engine = engine;
+    this.executor = new Executor({
+      broker: engine.broker,
+      terminal: (id) => engine.followers.get(id)?.terminal,
+      log: engine.log,
+      sleep: sleepOn(engine.clock),
+      policy: { get current() { return engine.options.send; } },
+    });
+  }
+
+  async run(options: { trigger: Trigger; apply: boolean; followerId?: string | undefined }): Promise<ReconcileReport> {
+    const report: ReconcileReport = { dryRun: !options.apply, followers: [] };
+    const masters = [...this.engine.masters.entries()];
+    await Promise.all(
+      masters.map(([masterId, m]) =>
+        m.queue.push(async () => {
+          if (this.engine.halted && options.apply) return;
+          await this.reconcileMaster(masterId, options, report);
+        }),
+      ),
+    );
+    const changed = options.apply && report.followers.some((f) => f.actions.some((a) => a.result === 'done' && a.kind !== 'report_stale'));
+    const loud = report.followers.some((f) => f.actions.length > 0);
+    if (options.apply || options.trigger === 'manual') {
+      this.engine.bus.emit({ type: 'reconciled', at: this.engine.clock.now(), trigger: options.trigger, report, changed: changed || (loud && options.apply && report.followers.some((f) => f.actions.some((a) => a.result === 'failed'))) });
+    }
+    return report;
+  }
+
+  private async masterOffset(masterId: string): Promise<number> {
+    const cached = this.masterOffsets.get(masterId);
+    if (cached !== undefined) return cached;
+    const terminal = await this.engine.broker.terminal(masterId);
+    const tz = await terminal.serverTimezone();
+    this.masterOffsets.set(masterId, tz.utcOffsetSeconds);
+    return tz.utcOffsetSeconds;
+  }
+
+  private async reconcileMaster(
+    masterId: string,
+    options: { trigger: Trigger; apply: boolean; followerId?: string | undefined },
+    report: ReconcileReport,
+  ): Promise<void> {
+    const engine = this.engine;
+    const configs = engine.followersOf(masterId).filter((f) => options.followerId === undefined || f.accountId === options.followerId);
+    if (configs.length === 0) return;
+    const masterTerminal = await engine.broker.terminal(masterId);
+    const [masterRows, offset] = await Promise.all([masterTerminal.openedOrders(), this.masterOffset(masterId)]);
+    const openTimeMs = new Map<number, number>();
+    for (const r of masterRows) {
+      const t = Date.parse(r.openTime);
+      if (Number.isFinite(t)) openTimeMs.set(r.ticket, t - offset * 1000);
+    }
+    for (const r of masterRows) {
+      if (r.kind === 'Position') await engine.warmSymbols(r.symbol, configs);
+    }
+    const inputs: ReconcileFollowerInput[] = [];
+    await Promise.all(
+      configs.map(async (cfg) => {
+        const base = engine.planInput(cfg);
+        const f = engine.followers.get(cfg.accountId);
+        if (!base || !f) return;
+        let rows: OpenedOrder[];
+        try {
+          rows = await f.refreshPositions();
+        } catch (error) {
+          engine.log.warn({ followerId: cfg.accountId, err: String(error) }, 'reconcile: follower orders unavailable');
+          return;
+        }
+        inputs.push({ ...base, rows });
+      }),
+    );
+    const masterSummary = engine.masters.get(masterId)?.feed.summary ?? null;
+    const result = reconcile({
+      now: engine.clock.now(),
+      magic: engine.options.magic,
+      master: { accountId: masterId, summary: masterSummary, paused: engine.masterConfig(masterId)?.paused ?? false, rows: masterRows, openTimeMs },
+      followers: inputs,
+      limits: { maxAgeMs: engine.options.maxCopyAgeMs, maxDeviationPoints: engine.options.maxCopyDeviationPoints },
+    });
+    const byFollower = new Map<string, ReportAction[]>();
+    for (const action of result.actions) {
+      const done = options.apply ? await this.apply(masterId, action, masterRows) : 'planned';
+      const list = byFollower.get(action.followerId) ?? [];
+      list.push(describe(masterId, action, done));
+      byFollower.set(action.followerId, list);
+    }
+    if (options.apply && result.actions.length > 0) engine.state.changed();
+    for (const cfg of configs) {
+      const actions = byFollower.get(cfg.accountId) ?? [];
+      const existing = report.followers.find((f) => f.followerId === cfg.accountId);
+      if (existing) existing.actions.push(...actions);
+      else report.followers.push({ followerId: cfg.accountId, followerName: engine.accountName(cfg.accountId), actions });
+    }
+  }
+
+  private async apply(masterId: string, action: ReconcileAction, masterRows: readonly OpenedOrder[]): Promise<ReportAction['result']> {
+    const engine = this.engine;
+    const ledger = engine.ledger;
+    const now = engine.clock.now();
+    switch (action.action) {
+      case 'report_stale':
+        return 'skipped';
+      case 'adopt':
+        if (!ledger.ofFollower(action.followerId).some((l) => l.followerTicket === action.link.followerTicket && l.masterTicket === action.link.masterTicket && l.masterId === action.link.masterId)) {
+          ledger.add({ ...action.link });
+        }
+        return 'done';
+      case 'mark_detached':
+      case 'link_closed':
+        for (const l of ledger.ofMaster(masterId, action.masterTicket)) {
+          if (l.followerId === action.followerId && l.followerTicket === action.followerTicket && l.status === 'open') {
+            l.status = action.action === 'mark_detached' ? 'detached' : 'closed';
+          }
+        }
+        return 'done';
+      case 'open_missing': {
+        const key = `${masterId}#${action.masterTicket}#${action.followerId}`;
+        const attempts = this.openAttempts.get(key) ?? 0;
+        if (attempts >= MAX_OPEN_ATTEMPTS || engine.unsettled.has(key)) return 'skipped';
+        this.openAttempts.set(key, attempts + 1);
+        const master = masterRows.find((r) => r.ticket === action.masterTicket);
+        const ok = await this.send(masterId, `rec:${action.masterTicket}`, `r${attempts}:${action.followerId.slice(0, 8)}:`, action.leg, master?.symbol ?? '', master?.lots ?? 0, now);
+        return ok ? 'done' : 'failed';
+      }
+      case 'close_orphan': {
+        const plan: LegPlan =
+          action.kind === 'pending'
+            ? { action: 'delete_pending', followerId: action.followerId, masterTicket: action.masterTicket, ticket: action.ticket, reasons: [] }
+            : {
+                action: 'close',
+                followerId: action.followerId,
+                masterTicket: action.masterTicket,
+                tickets: [{ ticket: action.ticket, volume: action.volume }],
+                linkVolumes: action.link ? [{ masterTicket: action.masterTicket, followerTicket: action.ticket, volumeBefore: action.link.volume, volumeAfter: 0, masterVolumeAfter: 0 }] : [],
+                reasons: [],
+              };
+        const ok = await this.send(masterId, `orphan:${action.ticket}`, 'r', plan, action.symbol, 0, now);
+        if (ok && action.link) action.link.status = 'closed';
+        return ok ? 'done' : 'failed';
+      }
+      case 'fix_volume': {
+        let ok = true;
+        if (action.close.length > 0) {
+          const plan: LegPlan = { action: 'close', followerId: action.followerId, masterTicket: action.masterTicket, tickets: action.close, linkVolumes: [], reasons: [] };
+          ok = await this.send(masterId, `fix:${action.masterTicket}:${action.current}:${action.target}`, 'r', plan, action.symbol, action.masterVolume, now);
+        }
+        if (ok && action.open) {
+          ok = await this.send(masterId, `fix:${action.masterTicket}:${action.current}:${action.target}`, 'r', action.open, action.symbol, action.masterVolume, now, false);
+        }
+        if (ok) {
+          for (const update of action.links) {
+            for (const l of ledger.ofMaster(masterId, action.masterTicket)) {
+              if (l.followerId === action.followerId && l.followerTicket === update.followerTicket && l.status === 'open') {
+                l.volume = update.volume;
+                l.masterVolume = update.masterVolume;
+                if (l.volume <= 0) l.status = 'closed';
+              }
+            }
+          }
+        }
+        return ok ? 'done' : 'failed';
+      }
+    }
+  }
+
+  /** Sends one reconciliation leg and applies its result; true when it executed. */
+  private async send(
+    masterId: string,
+    eventId: string,
+    scope: string,
+    plan: LegPlan,
+    masterSymbol: string,
+    masterVolume: number,
+    now: number,
+    addLink = true,
+  ): Promise<boolean> {
+    const engine = this.engine;
+    const [exec] = await this.executor.execute(masterId, eventId, scope, [plan]);
+    if (!exec) return false;
+    if (addLink || plan.action !== 'open') {
+      const { journal } = applyExecution(
+        exec,
+        { masterId, eventId, kind: plan.action === 'open' ? 'open' : 'close', masterPrice: null, masterVolumeAfter: masterVolume, masterSymbol, at: now },
+        engine.ledger,
+        engine.accountName(plan.followerId),
+        null,
+      );
+      engine.state.data.journal.push({ ...journal, status: exec.status === 'filled' || exec.status === 'closed' ? 'reconciled' : journal.status });
+    } else if (exec.status === 'filled' || exec.status === 'partial') {
+      // A volume top-up is a new follower order on the same master position: link it too.
+      if (plan.action === 'open' && exec.ticket !== null) {
+        const link: CopyLink = {
+          masterId,
+          masterTicket: plan.masterTicket,
+          followerId: plan.followerId,
+          followerTicket: exec.ticket,
+          kind: 'position',
+          followerSymbol: plan.symbol,
+          masterSymbol,
+          side: plan.side,
+          volume: exec.volume ?? plan.volume,
+          masterVolume,
+          openedAt: now,
+          status: 'open',
+        };
+        engine.ledger.add(link);
+      }
+    }
+    if (exec.status === 'unknown') {
+      // Settled by the next run: the tag shows whether it executed (adopt) or not (missing again).
+      engine.log.warn({ masterId, followerId: plan.followerId, eventId }, 'reconciliation leg outcome unknown; next run settles it');
+    }
+    return exec.status === 'filled' || exec.status === 'partial' || exec.status === 'closed';
+  }
+}
+
+function describe(masterId: string, action: ReconcileAction, result: ReportAction['result']): ReportAction {
+  switch (action.action) {
+    case 'open_missing':
+      return { kind: 'open_missing', masterId, masterTicket: action.masterTicket, followerTicket: null, symbol: action.leg.symbol, volume: action.leg.volume, note: `missing copy${action.ageMs !== null ? `, ${Math.round(action.ageMs / 1000)}s old` : ''}`, result };
+    case 'report_stale':
+      return { kind: 'report_stale', masterId, masterTicket: action.masterTicket, followerTicket: null, symbol: action.symbol, volume: null, note: action.why === 'too_old' ? `missing copy too old to open (${Math.round((action.ageMs ?? 0) / 1000)}s > ${Math.round(action.maxAgeMs / 1000)}s)` : action.why === 'price_moved' ? `missing copy: price moved ${action.deviationPoints} points (> ${action.maxDeviationPoints})` : 'missing copy: age unknown', result };
+    case 'close_orphan':
+      return { kind: 'close_orphan', masterId, masterTicket: action.masterTicket, followerTicket: action.ticket, symbol: action.symbol, volume: action.volume, note: 'master position gone', result };
+    case 'fix_volume':
+      return { kind: 'fix_volume', masterId, masterTicket: action.masterTicket, followerTicket: action.links[0]?.followerTicket ?? null, symbol: action.symbol, volume: action.target, note: `volume ${action.current} → ${action.target}`, result };
+    case 'mark_detached':
+      return { kind: 'mark_detached', masterId, masterTicket: action.masterTicket, followerTicket: action.followerTicket, symbol: action.symbol, volume: null, note: 'closed by hand on the follower; will not be reopened', result };
+    case 'adopt':
+      return { kind: 'adopt', masterId, masterTicket: action.link.masterTicket, followerTicket: action.link.followerTicket, symbol: action.link.followerSymbol, volume: action.link.volume, note: 'tagged copy found on the broker', result };
+    case 'link_closed':
+      return { kind: 'link_closed', masterId, masterTicket: action.masterTicket, followerTicket: action.followerTicket, symbol: '', volume: null, note: 'copy and master both closed', result };
+  }
+}

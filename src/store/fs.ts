@@ -1,0 +1,70 @@
+/**
+ * Small file-system helpers for durability: directory fsync, a real write probe, and removal of temp files left by
+ * a crash.
+ */
+import { randomBytes } from 'node:crypto';
+import { mkdir, open, readdir, unlink } from 'node:fs/promises';
+import { basename, join } from 'node:path';
+import { dataDirError } from './errors.js';
+
+/**
+ * Makes a rename or a new file in `dir` durable. Without it a power cut right after `rename` can bring back the old
+ * directory entry even though the new file's data was synced.
+ */
+export async function fsyncDir(dir: string): Promise<void> {
+  const handle = await open(dir, 'r');
+  try {
+    await handle.sync();
+  } catch (err) {
+    // Some file systems cannot sync a directory; there is nothing more durable to fall back to.
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code !== 'EINVAL' && code !== 'ENOTSUP' && code !== 'EISDIR') throw err;
+  } finally {
+    await handle.close();
+  }
+}
+
+/**
+ * Creates `dir` if needed and proves it writable with a real synced write, so a read-only mount, a full disk, a
+ * permission problem or a path that is a file stops start-up instead of the first copy.
+ *
+ * @throws FatalError `data_dir_unwritable`
+ */
+export async function probeWritableDir(dir: string): Promise<void> {
+  const probe = join(dir, `.fxmirror-probe-${process.pid}-${randomBytes(4).toString('hex')}.tmp`);
+  try {
+    await mkdir(dir, { recursive: true });
+    const handle = await open(probe, 'wx');
+    try {
+      await handle.writeFile('probe\n');
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+    await unlink(probe);
+  } catch (err) {
+    await unlink(probe).catch(() => undefined);
+    throw dataDirError(dir, err);
+  }
+}
+
+/**
+ * Removes temp files a killed writer left next to `file` (write-file-atomic names them `<file>.<number>`). Call only
+ * while holding the lock: another writer's temp file would look the same.
+ *
+ * @returns the names removed
+ */
+export async function removeLeftoverTemps(dir: string, file: string): Promise<string[]> {
+  const pattern = new RegExp(`^${escapeRegExp(basename(file))}\\.\\d+$`);
+  const removed: string[] = [];
+  for (const name of await readdir(dir)) {
+    if (!pattern.test(name)) continue;
+    await unlink(join(dir, name)).catch(() => undefined);
+    removed.push(name);
+  }
+  return removed;
+}
+
+function escapeRegExp(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}

@@ -1,0 +1,11 @@
+/**
+ * The state store (design.md §3, State): a versioned, validated JSON document written durably by one process.
+ */
+export { openStore, Store, STATE_FILE, LOCK_FILE } from './store.js';
+export type { StoreOptions, StoreEvents, StartupInfo, LinkKey, JournalQuery, DeepReadonly } from './store.js';
+export { DEFAULT_RETENTION, type Retention } from './bounds.js';
+export type { StoreErrorCode } from './errors.js';
+export { migrations, migrate, type Migration, type RawDocument } from './migrations.js';
+export { decodeState, encodeState } from './codec.js';
+export { DurableTextFile, StateFileAdapter } from './adapter.js';
+export * from './schema.js';

@@ -1,0 +1,32 @@
+/**
+ * Upgrades of older state documents, one step per version. `migrations[n]` turns a version-`n` document into a
+ * version-`n + 1` one; {@link migrate} chains them up to {@link STATE_VERSION}. The result is validated by the caller
+ * against the current schema, so a step only reshapes and never needs to be defensive about types it adds.
+ *
+ * To change the format: bump `STATE_VERSION`, change the schema, and add `migrations[old]` here with a test.
+ */
+import { STATE_VERSION } from './schema.js';
+
+/** A JSON object as read from disk, before validation. */
+export type RawDocument = Record<string, unknown>;
+
+/** One migration step: a version-`n` document in, a version-`n + 1` document out. Pure; may return a new object. */
+export type Migration = (doc: RawDocument) => RawDocument;
+
+/** The migration table, keyed by the version a step upgrades from. */
+export const migrations: Readonly<Record<number, Migration>> = {
+  // Version 0 had no daily loss marks and no master history; both start empty.
+  0: (doc) => ({ ...doc, version: 1, daily: doc['daily'] ?? {}, masterHistory: doc['masterHistory'] ?? {} }),
+};
+
+/** Applies every step from `from` to the current version. Throws if a step is missing. */
+export function migrate(doc: RawDocument, from: number): RawDocument {
+  let current = doc;
+  for (let v = from; v < STATE_VERSION; v++) {
+    const step = migrations[v];
+    if (step === undefined) throw new Error(`no migration from version ${v} to ${v + 1}`);
+    current = step(current);
+    if (current['version'] !== v + 1) throw new Error(`migration from version ${v} did not set version ${v + 1}`);
+  }
+  return current;
+}

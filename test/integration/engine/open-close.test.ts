@@ -1,0 +1,26 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { copiesOn, startWorld, waitFor } from './harness.js';
+import type { World } from './harness.js';
+
+describe('engine: opens and closes on every follower', () => {
+  let world: World | undefined;
+  afterEach(async () => {
+    await world?.close();
+    world = undefined;
+  });
+
+  it('copies a master open to each follower with its own symbol name and lot rules, then closes', async () => {
+    world = await startWorld({ follow: ['apex', 'raw', 'mt4'] });
+    const master = world.sim.account('master');
+    const r = master.send({ symbol: 'EURUSD', operation: 'Buy', volume: 0.37 });
+    expect(r.success).toBe(true);
+    const w = world;
+    await waitFor(() => copiesOn(w, 'apex').length === 1 && copiesOn(w, 'raw').length === 1 && copiesOn(w, 'mt4').length === 1, 'copies on all followers');
+    expect(copiesOn(w, 'apex')[0]).toMatchObject({ symbol: 'EURUSDm', lots: 0.37, type: 'Buy' });
+    expect(copiesOn(w, 'raw')[0]?.symbol).toBe('EURUSD.raw');
+    expect(copiesOn(w, 'raw')[0]?.lots).toBe(0.3); // Raw Prime: step 0.1, rounded down
+    await w.engine.idle();
+    master.close(r.order);
+    await waitFor(() => copiesOn(w, 'apex').length === 0 && copiesOn(w, 'raw').length === 0 && copiesOn(w, 'mt4').length === 0, 'copies closed');
+  });
+});
