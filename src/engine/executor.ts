@@ -181,12 +181,20 @@ export class Executor {
     const base = { plan, volume: null, price: null, ticket: plan.ticket, latencyMs: null };
     if (!terminal) return { ...base, status: 'failed', retcode: null, message: 'follower terminal not available' };
     const request: { ticket: number; stopLoss?: number; takeProfit?: number; price?: number } = { ticket: plan.ticket };
-    if (plan.stopLoss !== undefined) request.stopLoss = plan.stopLoss;
-    if (plan.takeProfit !== undefined) request.takeProfit = plan.takeProfit;
+    const clear: { clearStopLoss?: true; clearTakeProfit?: true } = {};
+    // The planner's 0 means "the master removed it": that must travel as an explicit clear, never a bare 0.
+    if (plan.stopLoss !== undefined) {
+      if (plan.stopLoss > 0) request.stopLoss = plan.stopLoss;
+      else clear.clearStopLoss = true;
+    }
+    if (plan.takeProfit !== undefined) {
+      if (plan.takeProfit > 0) request.takeProfit = plan.takeProfit;
+      else clear.clearTakeProfit = true;
+    }
     if (plan.price !== undefined) request.price = plan.price;
     const started = performance.now();
     try {
-      const r = await terminal.orderModify(request);
+      const r = await terminal.orderModify(request, clear);
       const latencyMs = Math.round(performance.now() - started);
       const effective = r.success || r.retcode === Retcode.NO_CHANGES;
       return { ...base, latencyMs, status: effective ? 'modified' : 'rejected', retcode: r.retcode, message: r.comment || r.retcodeDescription };

@@ -210,7 +210,8 @@ export interface TerminalPort {
   calcMargin(args: { symbol: string; operation: string; volume: number; price: number }): Promise<MarginCalc>;
   serverTimezone(): Promise<{ serverTime: string; utcOffsetSeconds: number }>;
   orderSend(request: OrderSendRequest): Promise<OrderResult>;
-  orderModify(request: OrderModifyRequest): Promise<OrderResult>;
+  /** A level is removed only with its explicit clear flag (a bare 0 is refused: it silently strips protection). */
+  orderModify(request: OrderModifyRequest, options?: { clearStopLoss?: true; clearTakeProfit?: true }): Promise<OrderResult>;
   orderClose(request: OrderCloseRequest): Promise<OrderResult>;
 }
 

@@ -319,14 +319,16 @@ export class TerminalStream implements StreamPort {
 
   #ping(socket: WebSocket): void {
     if (socket !== this.#socket || socket.readyState !== WebSocket.OPEN) return;
-    this.#seenSincePing = false;
     try {
       socket.ping();
     } catch {
       return;
     }
-    clearTimeout(this.#livenessTimer);
+    // One deadline at a time: re-arming on every ping would push it out forever when the interval is shorter.
+    if (this.#livenessTimer !== undefined) return;
+    this.#seenSincePing = false;
     this.#livenessTimer = setTimeout(() => {
+      this.#livenessTimer = undefined;
       if (!this.#seenSincePing && socket === this.#socket) {
         this.#failureReason = `no pong or frame within ${this.#livenessTimeoutMs} ms`;
         socket.terminate();

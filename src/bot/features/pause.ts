@@ -2,7 +2,7 @@
 import { Composer } from 'grammy';
 import type { PauseTarget } from '../../engine/control-types.js';
 import { accountRef, noMoreArgs, parseArg } from '../args.js';
-import { ALL_ROLES, MANAGERS } from '../commands.js';
+import { MANAGERS } from '../commands.js';
 import { DeniedError, userOf } from '../context.js';
 import type { BotContext } from '../context.js';
 import type { Kit } from '../kit.js';
@@ -58,10 +58,9 @@ export function pauseFeature(kit: Kit): Composer<BotContext> {
         }
         if (verb === 'pause') await kit.control.pause(target);
         else await kit.control.resume(target);
-        await kit.reply(ctx, verb === 'pause' ? `⏸ ${label} paused: new master trades are not copied. Open copies are still managed.` : `▶️ ${label} resumed: new master trades are copied again.`);
+        await kit.reply(ctx, verb === 'pause' ? `⏸ ${label} paused: new master trades are not copied.` : `▶️ ${label} resumed: new master trades are copied again.`);
       },
     });
   }
-  void ALL_ROLES;
   return composer;
 }

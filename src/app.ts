@@ -1,0 +1,123 @@
+/**
+ * The composition root (design.md §2): configuration → store → FxSocket client (or the embedded simulator when no
+ * API key is set) → engine → chat front-end. Nothing else in the code base knows which adapters are in use.
+ */
+import { mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Logger as PinoLogger } from 'pino';
+import type { Config } from './config.js';
+import { createEngine } from './engine/index.js';
+import type { Engine, EngineOptions } from './engine/index.js';
+import { systemClock } from './engine/clock.js';
+import { FxSocketClient } from './fxsocket/index.js';
+import { createSimulator } from './sim/index.js';
+import type { Sim } from './sim/index.js';
+import { openStore } from './store/index.js';
+import type { Store } from './store/index.js';
+
+/** A chat front-end (Telegram, the terminal chat, or a plain progress printer) started over a running engine. */
+export interface FrontEnd {
+  stop(): Promise<void>;
+}
+
+export interface AppContext {
+  config: Config;
+  engine: Engine;
+  store: Store;
+  log: PinoLogger;
+  /** The embedded simulator in demo mode. */
+  sim: Sim | null;
+  /** Secrets to keep out of every chat message. */
+  secrets: string[];
+}
+
+export interface RunningApp extends AppContext {
+  frontEnd: FrontEnd;
+  stop(): Promise<void>;
+}
+
+export function engineOptionsFrom(config: Config): Partial<EngineOptions> {
+  return {
+    magic: config.magic,
+    slippagePoints: config.slippagePoints,
+    reconcileIntervalMs: config.reconcileSeconds * 1000,
+    maxCopyAgeMs: config.maxCopyAgeSeconds * 1000,
+    maxCopyDeviationPoints: config.maxCopyDeviationPoints,
+    marketClosedExpiryMs: config.marketClosedExpiryMinutes * 60_000,
+  };
+}
+
+/**
+ * Starts everything. `frontEnd` builds the chat over the running engine; on any start-up failure everything already
+ * started is stopped again before the error propagates.
+ */
+export async function startApp(
+  config: Config,
+  log: PinoLogger,
+  frontEnd: (ctx: AppContext) => Promise<FrontEnd>,
+): Promise<RunningApp> {
+  const cleanups: (() => Promise<void>)[] = [];
+  const unwind = async () => {
+    for (const c of cleanups.reverse()) await c().catch(() => undefined);
+  };
+  try {
+    let sim: Sim | null = null;
+    let apiKey = config.apiKey;
+    let apiUrl = config.apiUrl;
+    let dataDir = config.dataDir;
+    if (apiKey === null) {
+      sim = await createSimulator({
+        seed: config.demoSeed,
+        port: 0,
+        demoTrader: { intervalMs: config.demoTradeSeconds * 1000, seed: config.demoSeed },
+      });
+      const s = sim;
+      cleanups.push(() => s.close());
+      apiKey = sim.apiKey;
+      apiUrl = sim.url;
+      // Demo state lives apart from real state so switching to real keys never inherits demo accounts.
+      dataDir = join(config.dataDir, 'demo');
+      await mkdir(dataDir, { recursive: true });
+      log.info({ url: sim.url }, 'demo mode: embedded FxSocket simulator started');
+    }
+    const store = await openStore({ dataDir, log: log.child({ component: 'store' }) });
+    cleanups.push(() => store.close());
+    const client = new FxSocketClient({ apiKey, apiUrl, insecureTls: config.insecureTls });
+    cleanups.push(() => client.close());
+    const engine = createEngine({
+      broker: client,
+      state: store,
+      clock: systemClock,
+      log: log.child({ component: 'engine' }),
+      options: engineOptionsFrom(config),
+    });
+    cleanups.push(() => engine.stop());
+    await engine.start();
+    if (sim) await configureDemo(engine, sim);
+    const secrets = [apiKey, config.botToken].filter((s): s is string => typeof s === 'string' && s.length > 0);
+    const ctx: AppContext = { config, engine, store, log, sim, secrets };
+    const fe = await frontEnd(ctx);
+    cleanups.push(() => fe.stop());
+    sim?.demoTrader.start();
+    let stopping: Promise<void> | null = null;
+    return {
+      ...ctx,
+      frontEnd: fe,
+      stop: () => (stopping ??= unwind()),
+    };
+  } catch (error) {
+    await unwind();
+    throw error;
+  }
+}
+
+/** First demo run: the seeded master and its three followers on other brokers, so copying starts at once. */
+async function configureDemo(engine: Engine, sim: Sim): Promise<void> {
+  const status = engine.control.status();
+  if (status.masters.length > 0) return;
+  const master = sim.account('master').id;
+  await engine.control.setMaster(master);
+  for (const nickname of ['apex-follower', 'raw-follower', 'mt4-follower']) {
+    await engine.control.follow(sim.account(nickname).id, master);
+  }
+}
