@@ -19,18 +19,6 @@ const intFrom = (name: string, min: number, max: number, fallback: number) =>
       return n;
     });
 
-const boolFrom = (name: string) =>
-  z
-    .string()
-    .optional()
-    .transform((v, ctx) => {
-      if (v === undefined || v === '') return false;
-      if (/^(1|true|yes|on)$/i.test(v)) return true;
-      if (/^(0|false|no|off)$/i.test(v)) return false;
-      ctx.addIssue({ code: 'custom', message: `${name} must be true or false, got '${v}'` });
-      return z.NEVER;
-    });
-
 const urlFrom = (name: string, fallback: string) =>
   z
     .string()
@@ -61,7 +49,18 @@ const envSchema = z.object({
       return key;
     }),
   FXSOCKET_API_URL: urlFrom('FXSOCKET_API_URL', 'https://api.fxsocket.com'),
-  FXSOCKET_INSECURE_TLS: boolFrom('FXSOCKET_INSECURE_TLS'),
+  FXSOCKET_INSECURE_TLS: z
+    .string()
+    .optional()
+    .transform((v, ctx): boolean | string[] => {
+      const raw = v?.trim() ?? '';
+      if (raw === '' || /^(0|false|no|off)$/i.test(raw)) return false;
+      if (/^(1|true|yes|on)$/i.test(raw)) return true;
+      const hosts = raw.split(',').map((h) => h.trim()).filter((h) => h !== '');
+      if (hosts.every((h) => /^[A-Za-z0-9.-]+(:\d+)?$/.test(h))) return hosts;
+      ctx.addIssue({ code: 'custom', message: `FXSOCKET_INSECURE_TLS must be true, false or a comma-separated host list, got '${raw}'` });
+      return z.NEVER;
+    }),
   TELEGRAM_BOT_TOKEN: z
     .string()
     .optional()
@@ -113,7 +112,8 @@ const envSchema = z.object({
 export interface Config {
   apiKey: string | null;
   apiUrl: string;
-  insecureTls: boolean;
+  /** Skip TLS verification for private servers' self-signed certificates: everywhere, or only for these hosts. */
+  insecureTls: boolean | string[];
   botToken: string | null;
   telegramApiRoot: string;
   admins: number[];

@@ -283,6 +283,10 @@ export class Kit {
     throw new DeniedError(`${account.nickname} is not one of your followers; owners manage only their own.`);
   }
 
+  assertSee(user: ChatUser, account: Pick<AccountView, 'id' | 'nickname'>): void {
+    if (!this.canSee(user, account.id)) throw new DeniedError(`${account.nickname} is not one of your followers.`);
+  }
+
   assertAdmin(user: ChatUser, what: string): void {
     if (user.role !== 'admin') throw new DeniedError(`${what} needs the admin role; you are ${user.role}.`);
   }

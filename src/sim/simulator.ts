@@ -346,7 +346,7 @@ export class Simulator implements AccountSink, HubHost {
         }
         const bars = this.#barSubs.get(t.id);
         if (bars) this.#feedBars(t, sym, bars);
-        if (acc.rowsPerSymbol.has(sym.name) && this.hub.listening(t.id, 'account')) this.summaryChanged(acc);
+        if (acc.rowsBySymbol.has(sym.name) && this.hub.listening(t.id, 'account')) this.summaryChanged(acc);
       }
     }
   }

@@ -39,13 +39,12 @@ export function filterFeature(kit: Kit): Composer<BotContext> {
       }
       const follower = await kit.resolve(ref);
       if (patch === null) {
-        if (!kit.canSee(user, follower.id)) kit.assertManage(user, follower);
+        kit.assertSee(user, follower);
         const cfg = kit.control.follower(follower.id);
         const help = KEYS.map((k) => FILTER_KEYS[k]?.help ?? k).join(' · ');
         return kit.reply(ctx, `Filters of ${accountHtml(follower)}:\n${formatFilters(cfg.filters)}\n\n<i>Set with /filter ${escapeHtml(follower.nickname)} ${escapeHtml(help)}</i>`);
       }
       kit.assertManage(user, follower);
-      if (kit.followerConfig(follower.id) === null) kit.assertManage(user, { ...follower, id: '' });
       const filters = await kit.control.setFilters(follower.id, patch);
       return kit.reply(ctx, `✅ Filters of ${accountHtml(follower)}:\n${formatFilters(filters)}`);
     },

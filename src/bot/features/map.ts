@@ -32,7 +32,7 @@ export function mapFeature(kit: Kit): Composer<BotContext> {
       const to = from !== null ? parseArg(target, tokens[2], USAGE) : undefined;
       const follower = await kit.resolve(ref);
       if (from === null || to === undefined) {
-        if (!kit.canSee(user, follower.id)) kit.assertManage(user, follower);
+        kit.assertSee(user, follower);
         const map = kit.control.symbolMap(follower.id);
         const entries = Object.entries(map);
         const lines = [`Symbol map of ${accountHtml(follower)}:`];

@@ -95,10 +95,13 @@ export interface Row {
   magic: number;
   comment: string;
   openTimeMs: number;
-  /** Bumped on every change; with the market version it keys the JSON cache. */
+  /** Bumped on every change of a static field; keys the static half of the JSON cache. */
   rev: number;
+  staticJson: string;
+  staticRev: number;
   json: string;
-  jsonKey: string;
+  /** Market version the cached `json` (current price, profit) was built at. */
+  jsonVersion: number;
   // Aggregates for PositionHistory.
   inUnits: number;
   commission: number;
@@ -157,8 +160,8 @@ export class SimAccount {
   readonly rows = new Map<number, Row>();
   readonly deals: HistoryTrade[] = [];
   readonly closedPositions: PositionTrade[] = [];
-  /** Number of open rows per symbol name, so price updates skip accounts with nothing on a symbol. */
-  readonly rowsPerSymbol = new Map<string, number>();
+  /** Open rows per symbol name, so price updates only look at rows on the symbol that moved. */
+  readonly rowsBySymbol = new Map<string, Set<Row>>();
   #totals: Totals = { profit: 0, margin: 0 };
   #totalsVersion = -1;
   #dirty = true;
@@ -277,12 +280,25 @@ export class SimAccount {
     };
   }
 
-  /** JSON of one row, cached per (market version, row revision): a positions frame joins these. */
+  /**
+   * JSON of one OpenedOrder row for positions frames. The static fields are cached per row revision and only
+   * `currentPrice`/`profit` are rebuilt when prices moved, so a frame with many rows stays cheap.
+   */
   rowJson(r: Row): string {
-    const key = `${this.market.version}:${r.rev}`;
-    if (r.jsonKey !== key) {
-      r.json = JSON.stringify(this.openedOrder(r));
-      r.jsonKey = key;
+    if (r.staticRev !== r.rev) {
+      r.staticJson =
+        `{"ticket":${r.ticket},"symbol":${JSON.stringify(r.sym.name)},"type":"${r.type}","kind":"${r.kind}",` +
+        `"lots":${toLots(r.units)},"openPrice":${r.openPrice},"stopLoss":${r.stopLoss},"takeProfit":${r.takeProfit},` +
+        `"swap":0,"magic":${r.magic},"comment":${JSON.stringify(r.comment)},"openTime":"${this.time(r.openTimeMs)}"`;
+      r.staticRev = r.rev;
+      r.jsonVersion = -1;
+    }
+    if (r.jsonVersion !== this.market.version) {
+      const buy = isBuy(r.type);
+      const pos = r.kind === 'Position';
+      const current = pos === buy ? r.sym.bid : r.sym.ask;
+      r.json = `${r.staticJson},"currentPrice":${current},"profit":${pos ? money(this.#rowProfit(r)) : 0}}`;
+      r.jsonVersion = this.market.version;
     }
     return r.json;
   }
@@ -542,10 +558,14 @@ export class SimAccount {
     return { deal, position: net.ticket, price };
   }
 
-  #addRow(r: Omit<Row, 'rev' | 'json' | 'jsonKey' | 'openTimeMs' | 'inUnits' | 'commission' | 'realized' | 'outValue' | 'outUnits'>): Row {
-    const row: Row = { ...r, openTimeMs: this.now(), rev: 0, json: '', jsonKey: '', inUnits: 0, commission: 0, realized: 0, outValue: 0, outUnits: 0 };
+  #addRow(
+    r: Omit<Row, 'rev' | 'staticJson' | 'staticRev' | 'json' | 'jsonVersion' | 'openTimeMs' | 'inUnits' | 'commission' | 'realized' | 'outValue' | 'outUnits'>,
+  ): Row {
+    const row: Row = { ...r, openTimeMs: this.now(), rev: 0, staticJson: '', staticRev: -1, json: '', jsonVersion: -1, inUnits: 0, commission: 0, realized: 0, outValue: 0, outUnits: 0 };
     this.rows.set(row.ticket, row);
-    this.rowsPerSymbol.set(row.sym.name, (this.rowsPerSymbol.get(row.sym.name) ?? 0) + 1);
+    const set = this.rowsBySymbol.get(row.sym.name);
+    if (set) set.add(row);
+    else this.rowsBySymbol.set(row.sym.name, new Set([row]));
     if (row.kind === 'Position') {
       // Keep the cached totals valid on the hot path (a burst of opens) instead of recomputing them.
       if (!this.#dirty && this.#totalsVersion === this.market.version) {
@@ -557,9 +577,11 @@ export class SimAccount {
 
   #removeRow(row: Row): void {
     this.rows.delete(row.ticket);
-    const n = (this.rowsPerSymbol.get(row.sym.name) ?? 1) - 1;
-    if (n <= 0) this.rowsPerSymbol.delete(row.sym.name);
-    else this.rowsPerSymbol.set(row.sym.name, n);
+    const set = this.rowsBySymbol.get(row.sym.name);
+    if (set) {
+      set.delete(row);
+      if (set.size === 0) this.rowsBySymbol.delete(row.sym.name);
+    }
     this.#dirty = true;
   }
 
@@ -822,12 +844,13 @@ export class SimAccount {
 
   /** Re-evaluates pending triggers, expirations and SL/TP on a symbol after its quote moved. */
   onQuote(sym: SimSymbol): void {
-    if (!this.rowsPerSymbol.has(sym.name)) return;
+    const onSymbol = this.rowsBySymbol.get(sym.name);
+    if (!onSymbol) return;
     const open = this.marketOpen(sym);
     const nowMs = this.now();
     let changed = false;
     let traded = false;
-    const rows = [...this.rows.values()].filter((r) => r.sym === sym);
+    const rows = [...onSymbol];
     for (const r of rows) {
       if (!this.rows.has(r.ticket)) continue;
       if (r.kind === 'Pending') {

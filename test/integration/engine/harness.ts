@@ -7,13 +7,18 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
 import { createEngine } from '../../../src/engine/index.js';
-import type { CopierEvent, Engine, EngineOptions } from '../../../src/engine/index.js';
+import type { CopierEvent, Engine, EngineOptions, LegOutcome } from '../../../src/engine/index.js';
 import { systemClock } from '../../../src/engine/clock.js';
 import { FxSocketClient } from '../../../src/fxsocket/index.js';
-import { createSimulator } from '../../../src/sim/index.js';
-import type { Sim, SimulatorOptions } from '../../../src/sim/index.js';
+import { ALWAYS_OPEN, createSimulator, demoWorld } from '../../../src/sim/index.js';
+import type { Sim, SimulatorOptions, WorldSpec } from '../../../src/sim/index.js';
 import { openStore } from '../../../src/store/index.js';
 import type { Store } from '../../../src/store/index.js';
+
+export type FollowerName = 'apex' | 'raw' | 'mt4';
+export type Copied = Extract<CopierEvent, { type: 'copied' }>;
+export type Resolved = Extract<CopierEvent, { type: 'leg_resolved' }>;
+export type Reconciled = Extract<CopierEvent, { type: 'reconciled' }>;
 
 export interface World {
   sim: Sim;
@@ -24,11 +29,13 @@ export interface World {
   events: CopierEvent[];
   ids: { master: string; apex: string; raw: string; mt4: string };
   /** Restarts the copier (new client, store and engine) on the same data dir and simulator. */
-  restart(options?: Partial<EngineOptions>): Promise<void>;
+  restart(options?: Partial<EngineOptions>, between?: () => Promise<void>): Promise<void>;
   close(): Promise<void>;
 }
 
 export const silentLog = pino({ level: 'silent' });
+
+export const MAGIC = 20_260_601;
 
 export async function waitFor<T>(fn: () => T | undefined | null | false, what: string, timeoutMs = 8000): Promise<T> {
   const started = Date.now();
@@ -40,10 +47,23 @@ export async function waitFor<T>(fn: () => T | undefined | null | false, what: s
   }
 }
 
+/**
+ * The demo world with every symbol's published sessions set to "always open". The simulator's `marketHours: 'always'`
+ * ignores the calendar when it executes, but SymbolInfo would still publish the real sessions, and the engine plans
+ * by those: a test run at night or at a weekend would then see its opens queued. This keeps both sides agreeing,
+ * so the tests do not depend on the wall clock; a closed market is simulated with `sim.setMarketClosed`.
+ */
+export function alwaysOpenWorld(base: WorldSpec = demoWorld()): WorldSpec {
+  return {
+    ...base,
+    brokers: base.brokers.map((b) => (typeof b === 'string' ? b : { ...b, symbols: b.symbols.map((s) => ({ ...s, sessions: ALWAYS_OPEN })) })),
+  };
+}
+
 export async function startWorld(
-  options: { sim?: SimulatorOptions; engine?: Partial<EngineOptions>; follow?: ('apex' | 'raw' | 'mt4')[]; dir?: string } = {},
+  options: { sim?: SimulatorOptions; engine?: Partial<EngineOptions>; follow?: FollowerName[]; dir?: string } = {},
 ): Promise<World> {
-  const sim = await createSimulator({ seed: 11, port: 0, priceFeed: false, demoTrader: false, marketHours: 'always', ...options.sim });
+  const sim = await createSimulator({ seed: 11, port: 0, priceFeed: false, demoTrader: false, marketHours: 'always', world: alwaysOpenWorld(), ...options.sim });
   const dir = options.dir ?? (await mkdtemp(join(tmpdir(), 'fxmirror-engine-')));
   const ids = {
     master: sim.account('master').id,
@@ -64,6 +84,7 @@ export async function startWorld(
     await engine.start();
   };
   await boot(engineOptions);
+  let closed = false;
   const world: World = {
     sim,
     get engine() {
@@ -78,13 +99,16 @@ export async function startWorld(
     dir,
     events,
     ids,
-    async restart(opts) {
+    async restart(opts, between) {
       await engine.stop();
       await store.close();
       await client.close();
+      if (between) await between();
       await boot({ ...engineOptions, ...opts });
     },
     async close() {
+      if (closed) return;
+      closed = true;
       await engine.stop();
       await store.close();
       await client.close();
@@ -95,15 +119,39 @@ export async function startWorld(
   if (options.follow) {
     await engine.control.setMaster(ids.master);
     for (const f of options.follow) await engine.control.follow(ids[f], ids.master);
+    // Start-up reconciliation and the followers' first frames must be in before a test trades.
+    await engine.idle();
+    await waitFor(() => options.follow?.every((f) => engine.runtime.followers.get(ids[f])?.summary !== null), 'follower caches');
   }
   return world;
 }
 
 /** Copies of master positions on a follower (rows with the copier's magic). */
-export function copiesOn(world: World, follower: keyof World['ids'], magic = 20_260_601) {
+export function copiesOn(world: World, follower: keyof World['ids'], magic = MAGIC) {
   return world.sim.account(world.ids[follower]).positions().filter((p) => p.magic === magic);
 }
 
-export function lastCopied(world: World): Extract<CopierEvent, { type: 'copied' }> | undefined {
-  return [...world.events].reverse().find((e): e is Extract<CopierEvent, { type: 'copied' }> => e.type === 'copied');
+export function lastCopied(world: World): Copied | undefined {
+  return [...world.events].reverse().find((e): e is Copied => e.type === 'copied');
+}
+
+/** The `copied` events of one master ticket (position or pending order), optionally of one kind. */
+export function copiedOf(world: World, ticket: number, kind?: Copied['event']['kind']): Copied[] {
+  return world.events.filter((e): e is Copied => e.type === 'copied' && e.event.ticket === ticket && (kind === undefined || e.event.kind === kind));
+}
+
+/** Waits for the `copied` event of a master ticket and kind (the n-th one, default the first). */
+export function waitCopied(world: World, ticket: number, kind: Copied['event']['kind'], n = 1): Promise<Copied> {
+  return waitFor(() => copiedOf(world, ticket, kind)[n - 1], `copied ${kind} of #${ticket}`);
+}
+
+/** One follower's leg of a copied event. */
+export function legOf(event: Copied, world: World, follower: FollowerName): LegOutcome {
+  const leg = event.legs.find((l) => l.followerId === world.ids[follower]);
+  if (!leg) throw new Error(`no leg for ${follower} in ${JSON.stringify(event.legs.map((l) => l.followerName))}`);
+  return leg;
+}
+
+export function resolvedEvents(world: World): Resolved[] {
+  return world.events.filter((e): e is Resolved => e.type === 'leg_resolved');
 }

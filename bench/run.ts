@@ -1,0 +1,260 @@
+/**
+ * `npm run bench` — fxmirror's copy latency, burst, memory and loop health against the simulator in a separate
+ * process, with the marketing-page baseline and a no-work floor measured side by side in the same run.
+ *
+ *   npm run bench                    full run (about 10 minutes on a 2-core machine)
+ *   npm run bench -- --quick         small run (about a minute)
+ *   npm run bench -- --only burst    one scenario: latency | floor | baseline | burst | memory (memory = burst)
+ *   npm run bench -- --seed 7        another seed (default 42)
+ *   npm run bench -- --out DIR       write results elsewhere (default bench/results)
+ *
+ * Each case runs in a fresh Node process of its own (memory numbers are not inherited from earlier cases), and each
+ * case spawns its own simulator process. Results: `latest.json` (everything, with the machine and the command line)
+ * and `latest.md` (the table the README quotes).
+ */
+import { execFileSync, fork } from 'node:child_process';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { loadAvg, machineInfo, type MachineInfo } from './lib/machine.js';
+import { renderMarkdown } from './lib/report.js';
+import { burstScenario, type BurstResult } from './scenarios/burst.js';
+import type { CopierKind } from './scenarios/common.js';
+import { latencyScenario, type LatencyResult } from './scenarios/latency.js';
+
+export type Profile = 'full' | 'quick' | 'smoke';
+export type ScenarioName = 'latency' | 'floor' | 'baseline' | 'burst';
+
+export type Case =
+  | { scenario: 'latency' | 'floor' | 'baseline'; copier: CopierKind; followers: number; events: number; warmup: number }
+  | { scenario: 'burst'; masters: number; followersPerMaster: number; tradesPerMaster: number; windowMs: number };
+
+export interface BenchResults {
+  schema: 1;
+  startedAt: string;
+  finishedAt: string;
+  durationS: number;
+  command: string;
+  argv: string[];
+  profile: Profile;
+  seed: number;
+  machine: MachineInfo;
+  notes: string[];
+  latency: LatencyResult[];
+  floor: LatencyResult[];
+  baseline: LatencyResult[];
+  burst: BurstResult | null;
+  targets: TargetCheck[];
+  errors: string[];
+}
+
+export interface TargetCheck {
+  name: string;
+  target: string;
+  value: number | null;
+  unit: string;
+  ok: boolean | null;
+}
+
+/** The cases of a profile, in run order. */
+export function planFor(profile: Profile, only?: ScenarioName): Case[] {
+  const sizes = profile === 'full' ? [1, 10, 100, 1000] : profile === 'quick' ? [1, 10, 100] : [2];
+  const events = profile === 'full' ? 400 : profile === 'quick' ? 40 : 5;
+  const warmup = profile === 'full' ? 20 : profile === 'quick' ? 6 : 2;
+  const cases: Case[] = [];
+  for (const followers of sizes) cases.push({ scenario: 'latency', copier: 'fxmirror', followers, events, warmup });
+  const floorSizes = profile === 'full' ? [1, 100, 1000] : profile === 'quick' ? [100] : [2];
+  for (const followers of floorSizes) cases.push({ scenario: 'floor', copier: 'floor', followers, events: profile === 'full' ? 200 : events, warmup });
+  const baseSizes = profile === 'full' ? [1, 10, 100] : profile === 'quick' ? [100] : [2];
+  for (const followers of baseSizes) cases.push({ scenario: 'baseline', copier: 'baseline', followers, events, warmup });
+  if (profile === 'full') cases.push({ scenario: 'burst', masters: 10, followersPerMaster: 100, tradesPerMaster: 100, windowMs: 1000 });
+  else if (profile === 'quick') cases.push({ scenario: 'burst', masters: 10, followersPerMaster: 20, tradesPerMaster: 20, windowMs: 1000 });
+  else cases.push({ scenario: 'burst', masters: 2, followersPerMaster: 2, tradesPerMaster: 5, windowMs: 200 });
+  return only ? cases.filter((c) => c.scenario === only) : cases;
+}
+
+function describe(c: Case): string {
+  return c.scenario === 'burst'
+    ? `burst: ${c.masters} masters × ${c.tradesPerMaster} trades in ${c.windowMs} ms, ${c.followersPerMaster} followers each`
+    : `${c.scenario}: ${c.copier}, ${c.followers} follower(s), ${c.events} events (+${c.warmup} warm-up)`;
+}
+
+/** Runs one case in this process. */
+export async function runCase(c: Case, seed: number): Promise<LatencyResult | BurstResult> {
+  if (c.scenario === 'burst') return burstScenario({ ...c, seed });
+  return latencyScenario({ copier: c.copier, followers: c.followers, events: c.events, warmup: c.warmup, seed });
+}
+
+/** Runs one case in a fresh Node process (this file with `--case`), so its memory is its own. */
+async function runCaseIsolated(c: Case, seed: number): Promise<LatencyResult | BurstResult> {
+  const dir = await mkdtemp(join(tmpdir(), 'fxmirror-bench-case-'));
+  const out = join(dir, 'result.json');
+  try {
+    const child = fork(fileURLToPath(import.meta.url), ['--case', JSON.stringify(c), '--seed', String(seed), '--case-out', out], {
+      execArgv: ['--import', 'tsx', ...process.execArgv.filter((a) => a.startsWith('--cpu-prof') || a.startsWith('--max-old'))],
+      stdio: 'inherit',
+    });
+    const code = await new Promise<number | null>((resolve) => child.on('exit', (c2) => resolve(c2)));
+    if (code !== 0) throw new Error(`case process exited with ${code}`);
+    return JSON.parse(await readFile(out, 'utf8')) as LatencyResult | BurstResult;
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+/** Checks every target of the issue against the results (null = not measured in this run). */
+export function checkTargets(r: Pick<BenchResults, 'latency' | 'baseline' | 'burst'>): TargetCheck[] {
+  const at = (n: number) => r.latency.find((x) => x.followers === n);
+  const l100 = at(100);
+  const l1000 = at(1000);
+  const b100 = r.baseline.find((x) => x.followers === 100);
+  const check = (name: string, target: string, value: number | null | undefined, unit: string, ok: (v: number) => boolean): TargetCheck => ({
+    name,
+    target,
+    value: value ?? null,
+    unit,
+    ok: value === null || value === undefined ? null : ok(value),
+  });
+  const ratio = (a: number | null | undefined, b: number | null | undefined) => (a != null && b != null && b > 0 ? Math.round((a / b) * 10) / 10 : null);
+  return [
+    check('end to end p50, 100 followers (last leg)', '≤ 5 ms', l100?.e2e.lastLeg.p50, 'ms', (v) => v <= 5),
+    check('end to end p99, 100 followers (last leg)', '≤ 20 ms', l100?.e2e.lastLeg.p99, 'ms', (v) => v <= 20),
+    check('end to end p99, 1,000 followers (last leg)', '≤ 50 ms', l1000?.e2e.lastLeg.p99, 'ms', (v) => v <= 50),
+    check('copier overhead p99, 100 followers', '≤ 1 ms', l100?.overhead?.p99, 'ms', (v) => v <= 1),
+    check('baseline ÷ fxmirror, opens p50, 100 followers (last leg)', '≥ 10×', ratio(b100?.opens.lastLeg.p50, l100?.opens.lastLeg.p50), '×', (v) => v >= 10),
+    check('baseline ÷ fxmirror, opens p99, 100 followers (last leg)', '≥ 10×', ratio(b100?.opens.lastLeg.p99, l100?.opens.lastLeg.p99), '×', (v) => v >= 10),
+    check('RSS, 1,000 followers connected and streaming', '≤ 200 MB', r.burst && r.burst.followers >= 1000 ? r.burst.memorySteady.rssMb : null, 'MB', (v) => v <= 200),
+    check('RSS peak during the burst, 1,000 followers', '≤ 200 MB', r.burst && r.burst.followers >= 1000 ? r.burst.rssPeakDuringBurstMb : null, 'MB', (v) => v <= 200),
+    check('event-loop delay p99 during the burst', '≤ 5 ms', r.burst?.eventLoopDelay.p99, 'ms', (v) => v <= 5),
+    check('burst: legs lost', '0', r.burst ? r.burst.burst.lost : null, '', (v) => v === 0),
+    check('burst: legs duplicated', '0', r.burst ? r.burst.burst.duplicated : null, '', (v) => v === 0),
+  ];
+}
+
+function commandLine(args: readonly string[]): string {
+  const joined = args.join(' ');
+  if (process.env['npm_lifecycle_event'] === 'bench') return `npm run bench${joined ? ` -- ${joined}` : ''}`;
+  return `tsx bench/run.ts${joined ? ` ${joined}` : ''}`;
+}
+
+export interface RunOptions {
+  profile: Profile;
+  only?: ScenarioName;
+  seed: number;
+  /** Run each case in its own process (default true). */
+  isolate?: boolean;
+  /** Where latest.json / latest.md go; null = do not write. */
+  outDir: string | null;
+  args?: string[];
+  log?: (line: string) => void;
+}
+
+export async function runBench(opts: RunOptions): Promise<BenchResults> {
+  const log = opts.log ?? ((line: string) => console.log(line));
+  const started = new Date();
+  const machine = machineInfo();
+  const cases = planFor(opts.profile, opts.only);
+  const results: BenchResults = {
+    schema: 1,
+    startedAt: started.toISOString(),
+    finishedAt: '',
+    durationS: 0,
+    command: commandLine(opts.args ?? []),
+    argv: opts.args ?? [],
+    profile: opts.profile,
+    seed: opts.seed,
+    machine,
+    notes: [],
+    latency: [],
+    floor: [],
+    baseline: [],
+    burst: null,
+    targets: [],
+    errors: [],
+  };
+  log(`fxmirror bench: ${opts.profile} profile, seed ${opts.seed}, ${cases.length} case(s) on ${machine.cpuModel} × ${machine.cores}, node ${machine.node}`);
+  for (const c of cases) {
+    const t0 = performance.now();
+    log(`- ${describe(c)}`);
+    try {
+      const r = opts.isolate === false ? await runCase(c, opts.seed) : await runCaseIsolated(c, opts.seed);
+      if (c.scenario === 'burst') results.burst = r as BurstResult;
+      else results[c.scenario].push(r as LatencyResult);
+      log(`  done in ${((performance.now() - t0) / 1000).toFixed(1)} s: ${oneLine(c, r)}`);
+    } catch (err) {
+      const msg = `${describe(c)}: ${err instanceof Error ? err.message : String(err)}`;
+      results.errors.push(msg);
+      log(`  FAILED: ${msg}`);
+    }
+  }
+  results.targets = checkTargets(results);
+  const finished = new Date();
+  results.finishedAt = finished.toISOString();
+  results.durationS = Math.round((finished.getTime() - started.getTime()) / 100) / 10;
+  machine.loadAvgEnd = loadAvg();
+  if (opts.outDir !== null) {
+    await mkdir(opts.outDir, { recursive: true });
+    await writeFile(join(opts.outDir, 'latest.json'), `${JSON.stringify(results, null, 2)}\n`);
+    await writeFile(join(opts.outDir, 'latest.md'), renderMarkdown(results));
+    log(`results: ${join(opts.outDir, 'latest.json')}, ${join(opts.outDir, 'latest.md')}`);
+  }
+  return results;
+}
+
+function oneLine(c: Case, r: LatencyResult | BurstResult): string {
+  if (c.scenario === 'burst') {
+    const b = r as BurstResult;
+    return `drain ${b.burst.drainMs.toFixed(0)} ms, lost ${b.burst.lost}, duplicated ${b.burst.duplicated}, loop p99 ${b.eventLoopDelay.p99} ms, RSS ${b.memorySteady.rssMb} MB`;
+  }
+  const l = r as LatencyResult;
+  const ov = l.overhead ? `, overhead p99 ${l.overhead.p99} ms` : '';
+  return `last leg p50 ${l.e2e.lastLeg.p50} / p99 ${l.e2e.lastLeg.p99} ms, first leg p50 ${l.e2e.firstLeg.p50} ms${ov}, start-up ${l.startupMs} ms, missing ${l.missing}`;
+}
+
+function gitRevision(): string | null {
+  try {
+    return execFileSync('git', ['rev-parse', '--short', 'HEAD'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+  } catch {
+    return null;
+  }
+}
+
+async function main(argv: string[]): Promise<void> {
+  const flag = (name: string): string | undefined => {
+    const i = argv.indexOf(name);
+    return i >= 0 ? argv[i + 1] : undefined;
+  };
+  const seed = Number(flag('--seed') ?? 42);
+  const caseJson = flag('--case');
+  if (caseJson !== undefined) {
+    const r = await runCase(JSON.parse(caseJson) as Case, seed);
+    await writeFile(flag('--case-out') ?? 'case.json', JSON.stringify(r));
+    return;
+  }
+  const only = flag('--only') as ScenarioName | 'memory' | undefined;
+  const valid = ['latency', 'floor', 'baseline', 'burst', 'memory'];
+  if (only !== undefined && !valid.includes(only)) throw new Error(`--only takes one of ${valid.join(', ')}`);
+  const profile: Profile = argv.includes('--smoke') ? 'smoke' : argv.includes('--quick') ? 'quick' : 'full';
+  const results = await runBench({
+    profile,
+    ...(only !== undefined ? { only: only === 'memory' ? 'burst' : only } : {}),
+    seed,
+    outDir: flag('--out') ?? fileURLToPath(new URL('./results/', import.meta.url)),
+    args: argv,
+  });
+  const rev = gitRevision();
+  if (rev) results.notes.push(`git ${rev}`);
+  for (const t of results.targets) {
+    if (t.ok === null) continue;
+    console.log(`${t.ok ? 'ok  ' : 'MISS'} ${t.name}: ${t.value}${t.unit ? ` ${t.unit}` : ''} (target ${t.target})`);
+  }
+  if (results.errors.length > 0) process.exitCode = 1;
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  main(process.argv.slice(2)).catch((err: unknown) => {
+    console.error(err);
+    process.exit(1);
+  });
+}

@@ -1,0 +1,81 @@
+/** /alerts [<kind|all> <on|silent|off>]: each user's own alert levels; buttons cycle a level in place. */
+import { Composer, InlineKeyboard } from 'grammy';
+import { alertKindArg, alertLevelArg, noMoreArgs, parseArg } from '../args.js';
+import { ALL_ROLES } from '../commands.js';
+import { userOf } from '../context.js';
+import type { BotContext } from '../context.js';
+import { b } from '../format/html.js';
+import type { Kit } from '../kit.js';
+import { ALERT_KINDS, ALERT_LEVELS } from '../ports.js';
+import type { AlertKind, AlertLevel, ChatUser } from '../ports.js';
+
+const USAGE = '/alerts [<kind|all> <on|silent|off>]';
+const ICON: Record<AlertLevel, string> = { on: '🔔', silent: '🔕', off: '🚫' };
+const WHAT: Record<AlertKind, string> = {
+  copies: 'routine copies (always without sound)',
+  rejections: 'rejections, skips worth a look, pauses by a rule',
+  reconcile: 'reconciliation reports (loud when something changed)',
+  connection: 'terminal connection lost/restored, halts',
+  daily: 'daily summary',
+};
+
+function next(level: AlertLevel): AlertLevel {
+  return ALERT_LEVELS[(ALERT_LEVELS.indexOf(level) + 1) % ALERT_LEVELS.length] as AlertLevel;
+}
+
+function view(user: ChatUser): { text: string; keyboard: InlineKeyboard } {
+  const lines = [b('Your alerts'), ...ALERT_KINDS.map((k) => `${ICON[user.alerts[k]]} ${k}: ${user.alerts[k]} — ${WHAT[k]}`)];
+  lines.push('', '<i>Tap to cycle on → silent → off.</i>');
+  const keyboard = new InlineKeyboard();
+  for (const k of ALERT_KINDS) keyboard.text(`${ICON[user.alerts[k]]} ${k}: ${user.alerts[k]}`, `al:${k}:${next(user.alerts[k])}`).row();
+  return { text: lines.join('\n'), keyboard };
+}
+
+export function alertsFeature(kit: Kit): Composer<BotContext> {
+  const composer = new Composer<BotContext>();
+
+  /** Env admins may not be in the directory yet; make sure they are before storing a level. */
+  const ensureStored = async (user: ChatUser): Promise<void> => {
+    if (kit.users.get(user.id) === undefined) await kit.users.upsert({ ...user, addedAt: user.addedAt || kit.clock.now() });
+  };
+
+  const set = async (user: ChatUser, kind: AlertKind | 'all', level: AlertLevel): Promise<ChatUser> => {
+    await ensureStored(user);
+    let updated: ChatUser | undefined = user;
+    for (const k of kind === 'all' ? ALERT_KINDS : [kind]) updated = await kit.users.setAlertLevel(user.id, k, level);
+    return { ...(updated ?? user), role: user.role };
+  };
+
+  kit.command(composer, {
+    name: 'alerts',
+    usage: USAGE,
+    description: 'your alert levels per kind',
+    roles: ALL_ROLES,
+    async run(ctx, tokens) {
+      noMoreArgs(tokens, 2, USAGE);
+      let user = userOf(ctx);
+      if (tokens.length > 0) {
+        const kind = parseArg(alertKindArg, tokens[0], USAGE);
+        const level = parseArg(alertLevelArg, tokens[1], USAGE);
+        user = await set(user, kind, level);
+      }
+      const { text, keyboard } = view(user);
+      return kit.reply(ctx, text, { keyboard });
+    },
+  });
+
+  composer.callbackQuery(/^al:([a-z]+):([a-z]+)$/, async (ctx) => {
+    try {
+      const kind = ctx.match[1] as AlertKind;
+      const level = ctx.match[2] as AlertLevel;
+      if (!ALERT_KINDS.includes(kind) || !ALERT_LEVELS.includes(level)) return kit.answer(ctx, 'Unknown setting.');
+      const user = await set(userOf(ctx), kind, level);
+      await kit.answer(ctx, `${kind}: ${level}`);
+      const { text, keyboard } = view(user);
+      await kit.reply(ctx, text, { keyboard });
+    } catch (err) {
+      await kit.replyError(ctx, '/alerts', err);
+    }
+  });
+  return composer;
+}
