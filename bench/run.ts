@@ -147,6 +147,7 @@ export interface RunOptions {
   /** Where latest.json / latest.md go; null = do not write. */
   outDir: string | null;
   args?: string[];
+  notes?: string[];
   log?: (line: string) => void;
 }
 
@@ -165,7 +166,7 @@ export async function runBench(opts: RunOptions): Promise<BenchResults> {
     profile: opts.profile,
     seed: opts.seed,
     machine,
-    notes: [],
+    notes: opts.notes ?? [],
     latency: [],
     floor: [],
     baseline: [],
@@ -236,15 +237,15 @@ async function main(argv: string[]): Promise<void> {
   const valid = ['latency', 'floor', 'baseline', 'burst', 'memory'];
   if (only !== undefined && !valid.includes(only)) throw new Error(`--only takes one of ${valid.join(', ')}`);
   const profile: Profile = argv.includes('--smoke') ? 'smoke' : argv.includes('--quick') ? 'quick' : 'full';
+  const rev = gitRevision();
   const results = await runBench({
     profile,
     ...(only !== undefined ? { only: only === 'memory' ? 'burst' : only } : {}),
     seed,
     outDir: flag('--out') ?? fileURLToPath(new URL('./results/', import.meta.url)),
     args: argv,
+    notes: rev ? [`git ${rev}`] : [],
   });
-  const rev = gitRevision();
-  if (rev) results.notes.push(`git ${rev}`);
   for (const t of results.targets) {
     if (t.ok === null) continue;
     console.log(`${t.ok ? 'ok  ' : 'MISS'} ${t.name}: ${t.value}${t.unit ? ` ${t.unit}` : ''} (target ${t.target})`);

@@ -30,6 +30,9 @@ export class MasterFeed {
   private readonly handlers: MasterFeedHandlers;
   private resolving: Promise<void> | null = null;
   private readonly buffer: { event: StreamEvent; receivedAt: number }[] = [];
+  /** An `In` deal held until the positions list that carries its SL/TP (see `handle`). */
+  private holding: { cancel(): void } | null = null;
+  private readonly holdMs: number;
   private lostAt: number | null = null;
   private everOpened = false;
 
@@ -40,6 +43,8 @@ export class MasterFeed {
     clock: Clock;
     log: Logger;
     handlers: MasterFeedHandlers;
+    /** Longest wait for the positions list after an `In` deal of a position not listed yet. Default 250 ms. */
+    holdMs?: number;
   }) {
     this.masterId = args.masterId;
     this.stream = args.stream;
@@ -48,6 +53,7 @@ export class MasterFeed {
     this.log = args.log;
     this.handlers = args.handlers;
     this.book = createMasterBook(args.masterId);
+    this.holdMs = args.holdMs ?? 250;
   }
 
   get streaming(): boolean {
@@ -64,10 +70,22 @@ export class MasterFeed {
   }
 
   async close(): Promise<void> {
+    this.holding?.cancel();
+    this.holding = null;
     await this.stream.close();
   }
 
   private onStreamEvent(event: StreamEvent, receivedAt: number): void {
+    if (this.holding) {
+      if (event.type === 'positions') {
+        // The list that ends the hold goes first: it gives the new position its SL/TP (and marks a triggered pending)
+        // before the deal that opened it is turned into an event; the frames held meanwhile follow in order.
+        this.releaseHold({ event, receivedAt });
+      } else {
+        this.buffer.push({ event, receivedAt });
+      }
+      return;
+    }
     if (this.resolving) {
       this.buffer.push({ event, receivedAt });
       return;
@@ -75,11 +93,19 @@ export class MasterFeed {
     this.handle(event, receivedAt);
   }
 
-  private handle(event: StreamEvent, receivedAt: number): void {
+  private handle(event: StreamEvent, receivedAt: number, mayHold = true): void {
     switch (event.type) {
       case 'trade':
         if (event.data.degraded || event.data.entry === 'Unknown') {
           this.resolveDegraded(event.data, receivedAt);
+          return;
+        }
+        if (mayHold && this.needsList(event.data)) {
+          // The trade frame of a new position comes before the positions list that shows its SL/TP (no deal carries
+          // them, fxsocket-api.md §4.5). Copying now would open the followers unprotected and size risk-percent copies
+          // without a stop; the list follows within moments, so the deal waits for it (bounded by holdMs).
+          this.buffer.unshift({ event, receivedAt });
+          this.holding = this.clock.setTimeout(() => this.releaseHold(null), this.holdMs);
           return;
         }
         this.emit(applyDeal(this.book, event.data, this.clock.now()), receivedAt);
@@ -117,6 +143,30 @@ export class MasterFeed {
     }
   }
 
+  /** An `In` deal of a position whose SL/TP the book has not seen in a positions list (a new position). */
+  private needsList(deal: TradeDeal): boolean {
+    if (deal.entry !== 'In' || this.holdMs <= 0 || !this.book.primed) return false;
+    return this.book.positions.get(deal.position)?.seenInList !== true;
+  }
+
+  private releaseHold(list: { event: StreamEvent; receivedAt: number } | null): void {
+    this.holding?.cancel();
+    this.holding = null;
+    const held = this.buffer.splice(0, this.buffer.length);
+    if (list) this.handle(list.event, list.receivedAt);
+    for (let i = 0; i < held.length; i++) {
+      const next = held[i];
+      if (!next) continue;
+      if (this.resolving) {
+        // A held degraded deal started its lookup: keep the rest behind it, in order.
+        this.buffer.push(...held.slice(i));
+        return;
+      }
+      // Frames held here came before the list (or the wait ran out): the list cannot tell more about them.
+      this.handle(next.event, next.receivedAt, false);
+    }
+  }
+
   private emit(events: MasterEvent[], receivedAt: number): void {
     if (events.length === 0) return;
     this.lastEventAt = this.clock.now();
@@ -141,7 +191,7 @@ export class MasterFeed {
     })();
     void this.resolving.finally(() => {
       this.resolving = null;
-      while (this.buffer.length > 0 && !this.resolving) {
+      while (this.buffer.length > 0 && !this.resolving && !this.holding) {
         const next = this.buffer.shift();
         if (next) this.handle(next.event, next.receivedAt);
       }

@@ -16,14 +16,20 @@ import {
   requireString,
 } from './validation.js';
 
-/** `POST /v1/orders` request as the port takes it. */
+/**
+ * One leg of `POST /v1/orders` as the wire allows it: only `account_id` is mandatory, every other field may come from
+ * `defaults` (§2.4). Wider than the port's `OrderLeg`, so the port's requests are accepted as they are.
+ */
+export type OrderBatchLeg = Pick<OrderLeg, 'account_id'> & Partial<Omit<OrderLeg, 'account_id'>>;
+
+/** `POST /v1/orders` request. */
 export interface OrderBatchRequest {
-  orders: OrderLeg[];
+  orders: OrderBatchLeg[];
   defaults?: Partial<Omit<OrderLeg, 'account_id'>>;
   require_reachable?: boolean;
 }
 
-/** `POST /v1/orders/close` request as the port takes it. */
+/** `POST /v1/orders/close` request. */
 export interface CloseBatchRequest {
   accounts: CloseLeg[];
   defaults?: Partial<Omit<CloseLeg, 'account_id' | 'tickets'>>;

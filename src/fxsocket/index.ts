@@ -6,7 +6,7 @@ export { TerminalStream, withApiKey, type TerminalStreamOptions, type StreamStat
 export { HttpTransport, DEFAULT_CONNECTIONS, DEFAULT_TIMEOUT_MS, type HttpTransportOptions, type HttpCall, type HttpReply } from './http.js';
 export { fxsocketConfigFromEnv, managementBaseUrl, DEFAULT_API_URL, type FxSocketEnvConfig } from './config.js';
 export { buildOrderBatchBody, buildCloseBatchBody, checkIdempotencyKey, IDEMPOTENCY_KEY_MAX_LENGTH } from './batch-request.js';
-export type { OrderBatchRequest, CloseBatchRequest } from './batch-request.js';
+export type { OrderBatchRequest, OrderBatchLeg, CloseBatchRequest } from './batch-request.js';
 export { orderSendBody, orderModifyBody, orderCloseBody, closeAllBody, type ModifyOptions, type CloseAllRequest } from './terminal-request.js';
 export { canonicalOperation } from './operations.js';
 export { decodeFrame } from './stream-frames.js';

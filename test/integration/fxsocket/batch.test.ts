@@ -24,7 +24,7 @@ function fanOut(): OrderBatchRequest {
       { account_id: h.id('mt4-follower'), symbol: 'EURUSDi', slippage: 0 },
     ],
     defaults: { operation: 'Buy', volume: 0.1, comment: 'fxm:m1:1', expert_id: 4242 },
-  } as OrderBatchRequest;
+  };
 }
 
 function openCount(): number {
