@@ -69,6 +69,8 @@ export async function startApp(
       sim = await createSimulator({
         seed: config.demoSeed,
         port: 0,
+        // Always-open markets, so the demo trades on a weekend or at night too (sessions are tested elsewhere).
+        marketHours: 'always',
         demoTrader: { intervalMs: config.demoTradeSeconds * 1000, seed: config.demoSeed },
       });
       const s = sim;
@@ -120,4 +122,8 @@ async function configureDemo(engine: Engine, sim: Sim): Promise<void> {
   for (const nickname of ['apex-follower', 'raw-follower', 'mt4-follower']) {
     await engine.control.follow(sim.account(nickname).id, master);
   }
+  // Raw Prime trades 0.1 lots at least: size it by equity and round small lots up, so the demo shows both settings.
+  const raw = sim.account('raw-follower').id;
+  await engine.control.setSizing(raw, { mode: 'equity_ratio', multiplier: 3 });
+  await engine.control.setRisk(raw, { belowMin: 'round_up' });
 }

@@ -3,18 +3,10 @@
  * clear message and exit non-zero; nothing is half-started.
  */
 import { startApp } from './app.js';
-import type { AppContext, FrontEnd } from './app.js';
 import { loadConfig } from './config.js';
 import { FxmirrorError } from './domain/errors.js';
+import { chooseFrontEnd } from './front-ends.js';
 import { createLogger, scrubSecrets } from './log.js';
-import { formatProgress } from './progress.js';
-
-async function progressFrontEnd(ctx: AppContext): Promise<FrontEnd> {
-  const unsubscribe = ctx.engine.events.subscribe((event) => {
-    process.stdout.write(`${scrubSecrets(formatProgress(event), ctx.secrets)}\n`);
-  });
-  return { stop: async () => unsubscribe() };
-}
 
 async function main(): Promise<void> {
   let config;
@@ -28,7 +20,7 @@ async function main(): Promise<void> {
   const log = createLogger({ level: config.apiKey === null && config.logLevel === 'info' ? 'warn' : config.logLevel, secrets, destination: process.stderr });
   let app;
   try {
-    app = await startApp(config, log, progressFrontEnd);
+    app = await startApp(config, log, chooseFrontEnd);
   } catch (error) {
     const message = error instanceof FxmirrorError ? error.message : `start-up failed: ${(error as Error).message}`;
     process.stderr.write(`fxmirror: ${scrubSecrets(message, secrets)}\n`);

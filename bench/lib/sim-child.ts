@@ -45,7 +45,8 @@ export class SimChild {
   /** Spawns the simulator process and waits until it is ready for commands. */
   static async spawn(): Promise<SimChild> {
     const child = fork(SIM_SCRIPT, [], {
-      execArgv: ['--import', 'tsx'],
+      // BENCH_SIM_CPU_PROF=<dir> profiles the simulator process too (`--cpu-prof` on the bench profiles the copier).
+      execArgv: ['--import', 'tsx', ...(process.env['BENCH_SIM_CPU_PROF'] ? ['--cpu-prof', '--cpu-prof-dir', process.env['BENCH_SIM_CPU_PROF']] : [])],
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
       env: { ...process.env, NODE_OPTIONS: '' },
     });

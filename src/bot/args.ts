@@ -22,6 +22,7 @@ export function tokenize(text: string): string[] {
 }
 
 function shown(raw: string): string {
+  // eslint-disable-next-line no-control-regex -- control characters are what we replace
   const clean = raw.replace(/[\u0000-\u001f\u007f]/g, '?');
   return clean.length > 40 ? `${clean.slice(0, 40)}…` : clean;
 }
@@ -89,6 +90,7 @@ export const onOff: z.ZodType<boolean, string> = z
 export const accountRef: Arg<string> = arg(
   'account',
   'an account id, id prefix (4+ characters) or nickname',
+  // eslint-disable-next-line no-control-regex -- control characters are what we refuse
   z.string().min(1).max(64).regex(/^[^\u0000-\u001f\u007f]+$/),
 );
 export const followerRef: Arg<string> = { ...accountRef, name: 'follower' };

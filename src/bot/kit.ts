@@ -4,7 +4,8 @@
  * nothing here decides anything about trading.
  */
 import { randomBytes } from 'node:crypto';
-import { Composer, GrammyError, InlineKeyboard } from 'grammy';
+import { GrammyError, InlineKeyboard } from 'grammy';
+import type { Composer } from 'grammy';
 import type { AccountId, FollowerConfig } from '../domain/config.js';
 import { FxmirrorError } from '../domain/errors.js';
 import type { AccountView } from '../engine/control-types.js';

@@ -262,7 +262,9 @@ export function planOpen(event: MasterOpen, f: FollowerPlanInput, ctx: PlanConte
   const cfg = f.config;
   const ticket = event.position;
   if (event.fromPendingOrder !== null) {
-    if (liveLinks(f, event.masterId, event.fromPendingOrder, 'pending').length > 0) {
+    // The copy of the pending may already have filled on its own and be tracked as a position copy.
+    const order = event.fromPendingOrder;
+    if (liveLinks(f, event.masterId, order, 'pending').length > 0 || liveLinks(f, event.masterId, order, 'position').length > 0) {
       return skip(f, ticket, 'pending_copy_exists', { order: event.fromPendingOrder });
     }
     if (hasDetached(f, event.masterId, event.fromPendingOrder)) {

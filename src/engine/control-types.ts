@@ -105,6 +105,8 @@ export interface ControlApi {
   pause(target: PauseTarget): Promise<void>;
   resume(target: PauseTarget): Promise<void>;
   follower(followerId: AccountId): FollowerConfig;
+  /** Assigns a follower to the Telegram user who owns it (role `owner` manages only its own followers); null clears. */
+  setOwner(followerId: AccountId, userId: number | null): Promise<FollowerConfig>;
   setSizing(followerId: AccountId, sizing: Sizing): Promise<FollowerConfig>;
   previewSizing(followerId: AccountId, sizing: Sizing, lastN?: number): Promise<SizingPreviewRow[]>;
   symbolMap(followerId: AccountId): Record<string, string>;

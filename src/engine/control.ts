@@ -215,6 +215,14 @@ export class EngineControl implements ControlApi {
     return structuredClone(this.requireFollower(followerId));
   }
 
+  async setOwner(followerId: AccountId, userId: number | null): Promise<FollowerConfig> {
+    const cfg = this.requireFollower(followerId);
+    if (userId !== null && (!Number.isSafeInteger(userId) || userId <= 0)) throw new RejectedError('invalid_user', 'A Telegram user id is a positive whole number.');
+    cfg.ownerUserId = userId;
+    await this.save();
+    return structuredClone(cfg);
+  }
+
   async setSizing(followerId: AccountId, sizing: Sizing): Promise<FollowerConfig> {
     const cfg = this.requireFollower(followerId);
     const parsed = sizingSchema.safeParse(sizing);

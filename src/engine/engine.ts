@@ -12,6 +12,7 @@ import { nextSessionOpen } from '../domain/sessions.js';
 import { resolveSymbol } from '../domain/symbols.js';
 import { isCopyOf, parseCopyComment, masterShortId } from '../domain/tags.js';
 import type { AccountSummary } from '../domain/trading.js';
+import { Retcode } from '../domain/trading.js';
 import { applyExecution, summarize } from './apply-results.js';
 import type { EventFacts } from './apply-results.js';
 import { DEFAULT_SEND_POLICY } from './batch-sender.js';
@@ -28,6 +29,7 @@ import { LedgerIndex } from './ledger-index.js';
 import { MasterFeed } from './master-feed.js';
 import type { AccountRecord, BrokerPort, Clock, JournalRow, Logger, PendingLeg, StatePort } from './ports.js';
 import { Reconciler } from './reconciler.js';
+import { DailySummaryTimer } from './daily-summary.js';
 import { SerialQueue } from './serial-queue.js';
 
 /** Tunables of the engine; `main.ts` fills them from the configuration. */
@@ -116,6 +118,7 @@ export class CopyEngine {
   private currentReceivedAt = 0;
   private stopped = false;
   private readonly inflight = new Set<Promise<unknown>>();
+  private dailySummary: DailySummaryTimer | null = null;
 
   constructor(deps: EngineDeps) {
     this.options = { ...DEFAULT_ENGINE_OPTIONS, ...deps.options };
@@ -157,11 +160,20 @@ export class CopyEngine {
     for (const leg of this.state.data.pending) this.schedulePending(leg);
     this.track(this.reconciler.run({ trigger: 'startup', apply: true }).catch((e: unknown) => this.log.error({ err: String(e) }, 'startup reconciliation failed')));
     this.scheduleReconcile();
+    this.dailySummary = new DailySummaryTimer({
+      clock: this.clock,
+      state: this.state,
+      accountName: (id) => this.accountName(id),
+      equityOf: (id) => this.followers.get(id)?.summary?.equity ?? null,
+      emit: (event) => this.bus.emit(event),
+    });
+    this.dailySummary.start();
   }
 
   async stop(): Promise<void> {
     this.stopped = true;
     this.reconcileTimer?.cancel();
+    this.dailySummary?.stop();
     for (const t of this.timers.values()) t.cancel();
     this.timers.clear();
     await Promise.all([...this.masters.values()].map((m) => m.queue.idle()));
@@ -341,7 +353,7 @@ export class CopyEngine {
     const f = this.followers.get(cfg.accountId);
     if (!f) return null;
     const links = this.ledger.ofFollower(cfg.accountId);
-    if (f.marginMode === 'Netting') this.retargetNettingLinks(f.id);
+    this.retargetLinks(f.id);
     let open = 0;
     for (const l of links) if (l.status === 'open' && l.kind === 'position') open++;
     return {
@@ -358,18 +370,72 @@ export class CopyEngine {
   }
 
   /**
-   * On a netting account an order merges into the symbol's one position, whose ticket is the first order's; the
-   * ticket a later fill reports is the order's. Point every open link at the live position of its symbol.
+   * Keeps open links on the follower's live tickets, from its cached rows:
+   * - a pending copy that filled is a position copy once the master's order has filled too (the master's ticket is
+   *   then a position in its book);
+   * - MT4 reopens what a partial close leaves under a new ticket commented `from #<old ticket>`, and the comment tag is
+   *   gone from it: the link follows the new ticket, or the rest would look closed by hand;
+   * - on a netting account an order merges into the symbol's one position, whose ticket is the first order's; the
+   *   ticket a later fill reports is the order's.
    */
-  private retargetNettingLinks(followerId: string): void {
+  retargetLinks(followerId: string): void {
     const f = this.followers.get(followerId);
     if (!f) return;
-    const live = new Set(f.positions.map((p) => p.ticket));
+    const rows = new Map(f.positions.map((p) => [p.ticket, p] as const));
     for (const link of this.ledger.ofFollower(followerId)) {
-      if (link.status !== 'open' || link.kind !== 'position' || live.has(link.followerTicket)) continue;
-      const row = f.positions.find((p) => p.kind === 'Position' && p.symbol === link.followerSymbol && p.magic === this.options.magic);
-      if (row) link.followerTicket = row.ticket;
+      if (link.status !== 'open') continue;
+      const row = rows.get(link.followerTicket);
+      if (link.kind === 'pending') {
+        if (row?.kind === 'Position' && this.masters.get(link.masterId)?.feed.book.positions.has(link.masterTicket)) link.kind = 'position';
+        continue;
+      }
+      if (row) continue;
+      const rest = f.positions.find((p) => p.kind === 'Position' && p.symbol === link.followerSymbol && p.magic === this.options.magic && splitFrom(p.comment) === link.followerTicket);
+      if (rest) {
+        link.followerTicket = rest.ticket;
+        continue;
+      }
+      if (f.marginMode !== 'Netting') continue;
+      const net = f.positions.find((p) => p.kind === 'Position' && p.symbol === link.followerSymbol && p.magic === this.options.magic);
+      if (net) link.followerTicket = net.ticket;
     }
+  }
+
+  /**
+   * Before a close or SL/TP change: a follower whose copy of a triggered master pending is still a pending link, while
+   * its cached row is not yet a position, re-reads its rows (its own fill may be moments old), so the close reaches it.
+   */
+  private async freshenTriggered(event: MasterEvent, followers: readonly FollowerConfig[]): Promise<void> {
+    if (event.kind !== 'close' && event.kind !== 'modify') return;
+    const reads: Promise<unknown>[] = [];
+    for (const cfg of followers) {
+      const f = this.followers.get(cfg.accountId);
+      if (!f) continue;
+      const stale = this.ledger.ofMaster(event.masterId, event.position).some(
+        (l) => l.followerId === f.id && l.status === 'open' && l.kind === 'pending' && f.positions.find((p) => p.ticket === l.followerTicket)?.kind !== 'Position',
+      );
+      if (stale) reads.push(f.refreshPositions().catch((e: unknown) => this.log.warn({ followerId: f.id, err: String(e) }, 'follower orders unavailable')));
+    }
+    if (reads.length > 0) await Promise.all(reads);
+  }
+
+  /** After partial closes on MT4 followers: read their rows now, so the next event finds the reopened rest. */
+  private async followSplits(executions: readonly LegExecution[]): Promise<void> {
+    const reads: Promise<unknown>[] = [];
+    for (const exec of executions) {
+      const plan = exec.plan;
+      if (plan.action !== 'close' || (exec.status !== 'closed' && exec.status !== 'partial')) continue;
+      if (!plan.tickets.some((t) => t.volume !== null) || this.accounts.get(plan.followerId)?.platform !== 'mt4') continue;
+      const f = this.followers.get(plan.followerId);
+      if (!f) continue;
+      reads.push(
+        f
+          .refreshPositions()
+          .then(() => this.retargetLinks(f.id))
+          .catch((e: unknown) => this.log.warn({ followerId: f.id, err: String(e) }, 'follower orders unavailable after a partial close')),
+      );
+    }
+    if (reads.length > 0) await Promise.all(reads);
   }
 
   followersOf(masterId: string): FollowerConfig[] {
@@ -452,7 +518,7 @@ export class CopyEngine {
     const followers = this.followersOf(event.masterId);
     if (event.kind === 'open') this.rememberMasterOpen(event);
     if (event.kind === 'open' || event.kind === 'pending_place') await this.warmSymbols(event.symbol, followers);
-    if (event.kind === 'open' && event.fromPendingOrder !== null) this.promoteTriggeredPendings(event.masterId, event.fromPendingOrder);
+    await this.freshenTriggered(event, followers);
 
     const inputs: FollowerPlanInput[] = [];
     for (const cfg of followers) {
@@ -472,6 +538,7 @@ export class CopyEngine {
     const rows: JournalRow[] = [];
     for (const exec of executions) {
       const { outcome, journal } = applyExecution(exec, facts, this.ledger, this.accountName(exec.plan.followerId), this.pointOf(exec.plan));
+      if (exec.status === 'rejected' && exec.retcode === Retcode.NO_MONEY) Object.assign(outcome.detail, this.marginNumbers(exec.plan));
       outcomes.push(outcome);
       rows.push(journal);
       if (exec.status === 'unknown') this.track(this.settleUnknown(event, exec));
@@ -494,6 +561,7 @@ export class CopyEngine {
         elapsedMs: Math.round(elapsed * 10) / 10,
       });
     }
+    if (event.kind === 'close') await this.followSplits(executions);
   }
 
   private factsOf(event: MasterEvent): EventFacts {
@@ -509,6 +577,18 @@ export class CopyEngine {
     };
   }
 
+  /** What the copier's cache knew of a refused open's margin: the broker's 10019 alone does not say how short it was. */
+  private marginNumbers(plan: LegPlan): Record<string, number> {
+    if (plan.action !== 'open' && plan.action !== 'place_pending') return {};
+    const f = this.followers.get(plan.followerId);
+    const perLot = f?.marginPerLot.get(plan.symbol)?.[plan.side];
+    const free = f?.summary?.freeMargin;
+    const out: Record<string, number> = {};
+    if (perLot !== undefined) out.required = Math.round(perLot * plan.volume * 100) / 100;
+    if (free !== undefined) out.free = free;
+    return out;
+  }
+
   private pointOf(plan: LegPlan): number | null {
     if (plan.action !== 'open') return null;
     return this.followers.get(plan.followerId)?.specs.get(plan.symbol)?.point ?? null;
@@ -518,16 +598,6 @@ export class CopyEngine {
     const list = (this.state.data.masterHistory[event.masterId] ??= []);
     list.push({ position: event.position, symbol: event.symbol, side: event.side, volume: event.volume, price: event.price, stopLoss: event.stopLoss, at: event.detectedAt });
     if (list.length > 50) list.splice(0, list.length - 50);
-  }
-
-  /** A master pending filled: follower copies whose own pending already filled become position links. */
-  private promoteTriggeredPendings(masterId: string, order: number): void {
-    for (const link of this.ledger.ofMaster(masterId, order)) {
-      if (link.kind !== 'pending' || link.status !== 'open') continue;
-      const f = this.followers.get(link.followerId);
-      const row = f?.positions.find((p) => p.ticket === link.followerTicket);
-      if (row && row.kind === 'Position') link.kind = 'position';
-    }
   }
 
   /** Opens the planner marked as market-closed are not sent (the broker would answer 10018): they wait. */
@@ -750,4 +820,10 @@ export class CopyEngine {
   tagPrefix(masterId: string): string {
     return masterShortId(masterId);
   }
+}
+
+/** The ticket an MT4 row was split from by a partial close (`from #123`), or null. */
+function splitFrom(comment: string): number | null {
+  const m = /from #(\d+)/.exec(comment);
+  return m?.[1] === undefined ? null : Number(m[1]);
 }

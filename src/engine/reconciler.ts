@@ -97,6 +97,8 @@ export class Reconciler {
           engine.log.warn({ followerId: cfg.accountId, err: String(error) }, 'reconcile: follower orders unavailable');
           return;
         }
+        // Fresh rows first: a split (MT4 partial close) or a filled pending must not look closed by hand.
+        engine.retargetLinks(cfg.accountId);
         inputs.push({ ...base, rows });
       }),
     );

@@ -36,6 +36,7 @@ export interface CloseBatchRequest {
   require_reachable?: boolean;
 }
 
+/** Longest `Idempotency-Key` the server accepts (§2.4). */
 export const IDEMPOTENCY_KEY_MAX_LENGTH = 128;
 
 const ORDER_FIELDS = [

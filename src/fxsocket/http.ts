@@ -33,8 +33,12 @@ export interface HttpTransportOptions {
   insecureTls?: InsecureTlsSetting;
 }
 
+/** The methods the FxSocket API uses. */
+export type HttpMethod = 'GET' | 'POST' | 'PATCH' | 'DELETE';
+
 /** One REST call. */
 export interface HttpCall extends CallInfo {
+  method: HttpMethod;
   /** The API base: `${FXSOCKET_API_URL}/v1` or an account's `rest_url`, used verbatim. */
   baseUrl: string;
   query?: Readonly<Record<string, string | number | boolean | undefined>>;
@@ -141,7 +145,7 @@ export class HttpTransport {
     let bodyText: string;
     try {
       const response = await this.#pool(target).request({
-        method: call.method as 'GET' | 'POST' | 'PATCH' | 'DELETE',
+        method: call.method,
         path: `${target.pathname}${target.search}`,
         headers,
         body,

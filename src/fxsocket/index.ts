@@ -3,7 +3,7 @@ export { FxSocketClient, type FxSocketClientOptions, type StreamDefaults } from 
 export { ManagementClient, type ManagementClientOptions, type BatchOptions } from './management.js';
 export { TerminalClient, type TerminalClientOptions, type HistoryRange } from './terminal.js';
 export { TerminalStream, withApiKey, type TerminalStreamOptions, type StreamStats } from './stream.js';
-export { HttpTransport, DEFAULT_CONNECTIONS, DEFAULT_TIMEOUT_MS, type HttpTransportOptions, type HttpCall, type HttpReply } from './http.js';
+export { HttpTransport, DEFAULT_CONNECTIONS, DEFAULT_TIMEOUT_MS, type HttpTransportOptions, type HttpCall, type HttpMethod, type HttpReply } from './http.js';
 export { fxsocketConfigFromEnv, managementBaseUrl, DEFAULT_API_URL, type FxSocketEnvConfig } from './config.js';
 export { buildOrderBatchBody, buildCloseBatchBody, checkIdempotencyKey, IDEMPOTENCY_KEY_MAX_LENGTH } from './batch-request.js';
 export type { OrderBatchRequest, OrderBatchLeg, CloseBatchRequest } from './batch-request.js';

@@ -155,7 +155,8 @@ export class TerminalStream implements StreamPort {
     this.#stableAfterMs = options.stableAfterMs ?? 10_000;
     this.#maxFrameBytes = options.maxFrameBytes ?? 8 * 1024 * 1024;
     this.#queue = new DropOldestQueue<StreamEvent>(options.maxQueueSize ?? 10_000);
-    new URL(options.url); // Fails fast on a malformed ws_url.
+    // Fails fast on a malformed ws_url rather than on the first connect.
+    void new URL(options.url);
   }
 
   /** True while the socket is open. */
@@ -187,10 +188,13 @@ export class TerminalStream implements StreamPort {
     this.#drain();
   }
 
-  /** Adds a subscription (sent now when open, and after every reconnect). `prices` needs a symbol. */
+  /**
+   * Adds a subscription (sent now when open, and after every reconnect). `prices` needs a symbol; other topics take
+   * none, and a symbol given to them is ignored.
+   */
   subscribe(topic: StreamTopic, symbol?: string): void {
     const frame = this.#subscriptionFrame('subscribe', topic, symbol);
-    const key = subscriptionKey(topic, symbol);
+    const key = subscriptionKey(topic, topic === 'prices' ? symbol : undefined);
     if (this.#subscriptions.has(key)) return;
     this.#subscriptions.set(key, frame);
     this.#send(frame);
@@ -199,7 +203,7 @@ export class TerminalStream implements StreamPort {
   /** Removes a subscription and tells the server when open. */
   unsubscribe(topic: StreamTopic, symbol?: string): void {
     const frame = this.#subscriptionFrame('unsubscribe', topic, symbol);
-    if (this.#subscriptions.delete(subscriptionKey(topic, symbol))) this.#send(frame);
+    if (this.#subscriptions.delete(subscriptionKey(topic, topic === 'prices' ? symbol : undefined))) this.#send(frame);
   }
 
   /** Asks the server for its subscription list; the answer arrives as an `other` event (`type: "subscriptions"`). */
@@ -240,7 +244,7 @@ export class TerminalStream implements StreamPort {
       throw invalid(action, 'the prices topic needs a symbol');
     }
     // Keys exactly `action`, `topic`, `symbol`; keys that do not apply are omitted (§4.2).
-    return JSON.stringify(symbol === undefined ? { action, topic } : { action, topic, symbol });
+    return JSON.stringify(topic === 'prices' ? { action, topic, symbol } : { action, topic });
   }
 
   #send(frame: string): void {

@@ -6,6 +6,7 @@ export function invalid(where: string, message: string): FxSocketRequestError {
   return new FxSocketRequestError('invalid_request', `${where}: ${message}`, { context: { where, clientSide: true } });
 }
 
+/** A plain JSON object (not null, not an array). */
 export function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
@@ -23,15 +24,18 @@ export function compact<T extends object>(value: T): T {
   return out as T;
 }
 
+/** A non-empty string, or `invalid_request`. */
 export function requireString(value: unknown, where: string, field: string): string {
   if (typeof value !== 'string' || value === '') throw invalid(where, `${field} is required`);
   return value;
 }
 
+/** Absent, or a string. */
 export function optionalString(value: unknown, where: string, field: string): void {
   if (value !== undefined && typeof value !== 'string') throw invalid(where, `${field} must be a string`);
 }
 
+/** Absent, or a finite number obeying `rule`. */
 export function optionalNumber(
   value: unknown,
   where: string,
@@ -44,12 +48,14 @@ export function optionalNumber(
   if (rule === 'non-negative' && value < 0) throw invalid(where, `${field} must be >= 0, got ${value}`);
 }
 
+/** Absent, or a safe integer ≥ `min`. */
 export function optionalInteger(value: unknown, where: string, field: string, min: number): void {
   if (value === undefined) return;
   if (typeof value !== 'number' || !Number.isSafeInteger(value)) throw invalid(where, `${field} must be an integer`);
   if (value < min) throw invalid(where, `${field} must be >= ${min}, got ${value}`);
 }
 
+/** Absent, or one of `choices` (exact spelling). */
 export function optionalChoice(value: unknown, choices: readonly string[], where: string, field: string): void {
   if (value === undefined) return;
   if (typeof value !== 'string' || !choices.includes(value)) {

@@ -9,3 +9,4 @@ export { migrations, migrate, type Migration, type RawDocument } from './migrati
 export { decodeState, encodeState } from './codec.js';
 export { DurableTextFile, StateFileAdapter } from './adapter.js';
 export * from './schema.js';
+export { StoreUserDirectory } from './user-directory.js';

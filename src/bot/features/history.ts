@@ -1,6 +1,7 @@
 /** /history [n] [follower]: the last copy results from the journal (owners: their own followers). */
 import { Composer } from 'grammy';
-import { followerRef, historyCount, noMoreArgs, parseArg } from '../args.js';
+import { RejectedError } from '../../domain/errors.js';
+import { ArgError, followerRef, historyCount, noMoreArgs, parseArg } from '../args.js';
 import { ALL_ROLES } from '../commands.js';
 import { userOf } from '../context.js';
 import type { BotContext } from '../context.js';
@@ -28,7 +29,13 @@ export function historyFeature(kit: Kit): Composer<BotContext> {
       const names = new Map((await kit.control.listAccounts()).map((a) => [a.id, a.nickname] as const));
       let rows;
       if (ref !== undefined) {
-        const follower = await kit.resolve(parseArg(followerRef, ref, USAGE));
+        const parsedRef = parseArg(followerRef, ref, USAGE);
+        const follower = await kit.resolve(parsedRef).catch((err: unknown) => {
+          if (!hasCount && err instanceof RejectedError && err.code === 'unknown_account') {
+            throw new ArgError(`'${parsedRef.slice(0, 40)}' is neither a count (a whole number between 1 and 50) nor an account. Usage: ${USAGE}`);
+          }
+          throw err;
+        });
         kit.assertSee(user, follower);
         rows = kit.control.history({ limit: n, followerId: follower.id });
       } else if (user.role === 'owner') {

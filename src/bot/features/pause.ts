@@ -41,7 +41,8 @@ export function pauseFeature(kit: Kit): Composer<BotContext> {
           target = { all: true };
           label = 'Copying';
         } else {
-          const explicitMaster = first === 'master';
+          // "/pause master <ref>" names a master explicitly; a lone "master" is an account reference (a nickname).
+          const explicitMaster = first === 'master' && tokens.length === 2;
           const ref = parseArg(accountRef, explicitMaster ? tokens[1] : tokens[0], usage);
           if (!explicitMaster) noMoreArgs(tokens, 1, usage);
           const account = await kit.resolve(ref);

@@ -21,7 +21,8 @@ const ACTIONS = ['add', 'remove', 'role', 'own', 'disown', 'list'];
 export function usersFeature(kit: Kit): Composer<BotContext> {
   const composer = new Composer<BotContext>();
 
-  const label = (u: ChatUser): string => `${code(String(u.id))} ${escapeHtml(u.name ?? '')} · ${b(u.role)}${kit.admins.has(u.id) ? ' (env)' : ''}`;
+  const label = (u: ChatUser): string =>
+    `${code(String(u.id))}${u.name === null || u.name === '' ? '' : ` ${escapeHtml(u.name)}`} · ${b(u.role)}${kit.admins.has(u.id) ? ' (env)' : ''}`;
   const listUsers = (): ChatUser[] => {
     const byId = new Map(kit.users.list().map((u) => [u.id, u] as const));
     for (const id of kit.admins) if (!byId.has(id)) byId.set(id, { id, role: 'admin', name: null, addedAt: 0, alerts: defaultAlerts() });

@@ -37,18 +37,27 @@ export const TerminalStatusSchema = z.object({
   serverTime: str,
 }) satisfies z.ZodType<Extract<StreamEvent, { type: 'terminal' }>['data']>;
 
+/** `{"type":"tick","symbol","data": Quote}` (topic `prices`). */
 export const TickFrameSchema = z.object({ type: z.literal('tick'), symbol: str, data: QuoteSchema });
+/** `{"type":"account","data": AccountSummary}`. */
 export const AccountFrameSchema = z.object({ type: z.literal('account'), data: AccountSummarySchema });
+/** `{"type":"positions","data": OpenedOrder[]}`: always the complete list (§4.3). */
 export const PositionsFrameSchema = z.object({ type: z.literal('positions'), data: z.array(OpenedOrderSchema) });
+/** `{"type":"trade","data": TradeEvent}` (topic `trades`), one per deal. */
 export const TradeFrameSchema = z.object({ type: z.literal('trade'), data: TradeEventSchema });
+/** `{"type":"terminal","data": {connected, tradeAllowed, serverTime}}`. */
 export const TerminalFrameSchema = z.object({ type: z.literal('terminal'), data: TerminalStatusSchema });
+/** `{"type":"warning","dropped": N}`: the server dropped N messages (slow reader, §4.6). */
 export const WarningFrameSchema = z.object({ type: z.literal('warning'), dropped: int });
+/** `{"type":"error","topic","message"}`: a refused subscription, delivered as data. */
 export const ErrorFrameSchema = z.object({ type: z.literal('error'), topic: str, message: str });
+/** `subscribed` / `unsubscribed` acks; `message` text is undocumented (§8). */
 export const AckFrameSchema = z.looseObject({
   type: z.enum(['subscribed', 'unsubscribed']),
   topic: str,
   message: str,
 });
+/** Answer to `{"action":"list"}`. */
 export const SubscriptionsFrameSchema = z.looseObject({
   type: z.literal('subscriptions'),
   data: z.array(z.looseObject({ topic: str })),
@@ -68,5 +77,7 @@ export const KNOWN_FRAME_TYPES = [
   'subscriptions',
 ] as const;
 
+/** Parsed `trade` payload. */
 export type TradeEvent = z.output<typeof TradeEventSchema>;
+/** Parsed `terminal` payload. */
 export type TerminalStatus = z.output<typeof TerminalStatusSchema>;

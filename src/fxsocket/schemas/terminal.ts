@@ -93,6 +93,7 @@ export const HistoryTradeSchema = z.object({
   time: str,
 }) satisfies z.ZodType<HistoryDeal>;
 
+/** `/OrderHistory` reply: a list. */
 export const HistoryTradeListSchema = z.array(HistoryTradeSchema);
 
 /** `/ServerTimezone` (§3.1). UTC = server time − `utcOffsetSeconds`. */
@@ -241,17 +242,31 @@ export const TerminalErrorEnvelopeSchema = z.looseObject({
   command_id: int,
 });
 
+/** Parsed `/AccountSummary`. */
 export type TerminalAccountSummary = z.output<typeof AccountSummarySchema>;
+/** Parsed `/AccountInfo`. */
 export type TerminalAccountInfo = z.output<typeof AccountInfoSchema>;
+/** Parsed `/OpenedOrders` row. */
 export type TerminalOpenedOrder = z.output<typeof OpenedOrderSchema>;
+/** Parsed `/OrderHistory` row. */
 export type TerminalHistoryTrade = z.output<typeof HistoryTradeSchema>;
+/** Parsed `/ServerTimezone`. */
 export type ServerTimezone = z.output<typeof ServerTimezoneSchema>;
+/** Parsed `/getQuote`. */
 export type TerminalQuote = z.output<typeof QuoteSchema>;
+/** Parsed `/SymbolInfo` (a superset of the domain's `SymbolSpec`). */
 export type SymbolInfo = z.output<typeof SymbolInfoSchema>;
+/** Parsed commission rule. */
 export type CommissionRule = z.output<typeof CommissionRuleSchema>;
+/** Parsed `/OrderCalcMargin`. */
 export type TerminalMarginCalc = z.output<typeof MarginCalcSchema>;
+/** Parsed `OrderResult`. */
 export type TerminalOrderResult = z.output<typeof OrderResultSchema>;
+/** Parsed `/CloseAll` reply. */
 export type CloseAllSummary = z.output<typeof CloseAllSummarySchema>;
+/** Parsed `/status`. */
 export type Health = z.output<typeof HealthSchema>;
+/** Parsed `/healthz` / `/livez`. */
 export type HealthChecks = z.output<typeof HealthChecksSchema>;
+/** Terminal error envelope as parsed. */
 export type TerminalErrorEnvelope = z.output<typeof TerminalErrorEnvelopeSchema>;

@@ -125,7 +125,7 @@ describe('TerminalStream', () => {
     const { stream: s, events } = stream(server.url);
     s.subscribe('positions');
     s.subscribe('prices', 'EURUSD');
-    s.subscribe('positions');
+    s.subscribe('positions', 'ignored');
     s.start();
     await until(() => ofType(events, 'open').length === 1);
     s.subscribe('trades');

@@ -1,0 +1,42 @@
+/**
+ * The chat front-ends the composition root can start over a running engine: the Telegram bot when a token is set,
+ * otherwise the same bot in the terminal (each typed line is an update, buttons are numbered choices).
+ */
+import type { AppContext, FrontEnd } from './app.js';
+import { createConsoleBot, createTelegramBot } from './bot/index.js';
+import { systemClock } from './engine/clock.js';
+import { StoreUserDirectory } from './store/index.js';
+
+export async function telegramFrontEnd(ctx: AppContext, token: string): Promise<FrontEnd> {
+  const bot = createTelegramBot({
+    token,
+    apiRoot: ctx.config.telegramApiRoot,
+    control: ctx.engine.control,
+    users: new StoreUserDirectory(ctx.store),
+    admins: ctx.config.admins,
+    log: ctx.log.child({ component: 'bot' }),
+    clock: systemClock,
+    events: (listener) => ctx.engine.events.subscribe(listener),
+  });
+  await bot.start();
+  return { stop: () => bot.stop() };
+}
+
+export async function consoleFrontEnd(ctx: AppContext): Promise<FrontEnd> {
+  const bot = createConsoleBot({
+    control: ctx.engine.control,
+    users: new StoreUserDirectory(ctx.store),
+    events: (listener) => ctx.engine.events.subscribe(listener),
+    admins: ctx.config.admins.length > 0 ? ctx.config.admins : [1],
+    log: ctx.log.child({ component: 'bot' }),
+    clock: systemClock,
+  });
+  // Reading stops at end of input (Ctrl-D, or no terminal at all); copying goes on until SIGINT/SIGTERM.
+  void bot.start();
+  return { stop: () => bot.stop() };
+}
+
+/** Telegram when configured, else the terminal chat. */
+export function chooseFrontEnd(ctx: AppContext): Promise<FrontEnd> {
+  return ctx.config.botToken !== null ? telegramFrontEnd(ctx, ctx.config.botToken) : consoleFrontEnd(ctx);
+}

@@ -1,0 +1,220 @@
+/**
+ * Drives the bot through `bot.handleUpdate` with the in-process Bot API (`LocalTelegram`) recording every call.
+ * `createHarness` builds the bot around any ControlApi; `startEngineWorld` gives it the real engine over the
+ * simulator (loopback sockets, a state file in a temp dir).
+ */
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pino } from 'pino';
+import { createBot } from '../../../src/bot/create-bot.js';
+import type { FxBot } from '../../../src/bot/create-bot.js';
+import { buttonsOf, LocalTelegram } from '../../../src/bot/local-api.js';
+import type { ApiCall, BotMessage } from '../../../src/bot/local-api.js';
+import { createMemoryUsers } from '../../../src/bot/memory-users.js';
+import type { MemoryUserDirectory } from '../../../src/bot/memory-users.js';
+import { defaultAlerts, silentLogger } from '../../../src/bot/ports.js';
+import type { BotControl, BotLogger, ChatUser, Clock, Role } from '../../../src/bot/ports.js';
+import type { FollowerConfig } from '../../../src/domain/config.js';
+import { systemClock } from '../../../src/engine/clock.js';
+import { createEngine } from '../../../src/engine/index.js';
+import type { CopierEvent, Engine } from '../../../src/engine/index.js';
+import { FxSocketClient } from '../../../src/fxsocket/index.js';
+import { ALWAYS_OPEN, createSimulator, demoWorld } from '../../../src/sim/index.js';
+import type { Sim, WorldSpec } from '../../../src/sim/index.js';
+import { openStore } from '../../../src/store/index.js';
+import type { Store } from '../../../src/store/index.js';
+
+export const ADMIN = 111;
+export const OWNER = 222;
+export const VIEWER = 333;
+export const STRANGER = 999;
+
+/** A clock whose "now" the test sets; timers are real (short ones only in tests). */
+export class TestClock implements Clock {
+  constructor(public t = Date.UTC(2025, 0, 6, 12, 0, 0)) {}
+  now(): number {
+    return this.t;
+  }
+  advance(ms: number): void {
+    this.t += ms;
+  }
+  setTimeout(fn: () => void, ms: number): { cancel(): void } {
+    const h = setTimeout(fn, ms);
+    h.unref();
+    return { cancel: () => clearTimeout(h) };
+  }
+}
+
+export function chatUser(id: number, role: Role, name: string | null = null): ChatUser {
+  return { id, role, name, addedAt: 1, alerts: defaultAlerts() };
+}
+
+/** Log lines kept in memory, so tests can assert what was logged. */
+export function memoryLog(): BotLogger & { lines: { level: string; obj: object; msg?: string }[] } {
+  const lines: { level: string; obj: object; msg?: string }[] = [];
+  const at = (level: string) => (obj: object, msg?: string) => void lines.push({ level, obj, ...(msg === undefined ? {} : { msg }) });
+  return { lines, debug: at('debug'), info: at('info'), warn: at('warn'), error: at('error') };
+}
+
+export interface Harness {
+  fx: FxBot;
+  local: LocalTelegram;
+  clock: TestClock;
+  users: MemoryUserDirectory;
+  /** Sends a text as `userId` (private chat unless `chatId`); resolves the API calls made while handling it. */
+  send(userId: number, text: string, opts?: { chatId?: number; date?: number }): Promise<ApiCall[]>;
+  /** Taps the button whose label matches on `message` as `userId`. */
+  tap(userId: number, message: BotMessage, label: string | RegExp): Promise<ApiCall[]>;
+  /** Taps raw callback data under `message`. */
+  tapData(userId: number, message: BotMessage, data: string): Promise<ApiCall[]>;
+  /** The last message the bot sent into a chat. */
+  last(chatId: number): BotMessage;
+}
+
+export async function createHarness(options: {
+  control: BotControl;
+  users?: ChatUser[];
+  admins?: number[];
+  clock?: TestClock;
+  log?: BotLogger;
+  confirmTtlMs?: number;
+}): Promise<Harness> {
+  const clock = options.clock ?? new TestClock();
+  const users = createMemoryUsers(options.users ?? [chatUser(OWNER, 'owner', 'Olga'), chatUser(VIEWER, 'viewer', 'Viktor')]);
+  const local = new LocalTelegram({ clock, record: true });
+  const fx = createBot({
+    token: 'test',
+    control: options.control,
+    users,
+    admins: options.admins ?? [ADMIN],
+    log: options.log ?? silentLogger,
+    clock,
+    botInfo: local.botInfo,
+    autoRetry: false,
+    ...(options.confirmTtlMs === undefined ? {} : { confirmTtlMs: options.confirmTtlMs }),
+  });
+  fx.bot.api.config.use(local.transformer);
+  await fx.seedAdmins();
+  const run = async (update: Parameters<FxBot['bot']['handleUpdate']>[0]): Promise<ApiCall[]> => {
+    const from = local.calls.length;
+    await fx.bot.handleUpdate(update);
+    return local.calls.slice(from);
+  };
+  return {
+    fx,
+    local,
+    clock,
+    users,
+    send: (userId, text, opts = {}) => run(local.messageUpdate({ id: userId, first_name: `u${userId}` }, text, opts)),
+    tap(userId, message, label) {
+      const button = buttonsOf(message.keyboard).find((b) => (typeof label === 'string' ? b.text.includes(label) : label.test(b.text)));
+      if (button === undefined) throw new Error(`no button ${String(label)} in ${JSON.stringify(buttonsOf(message.keyboard).map((b) => b.text))}`);
+      return run(local.callbackUpdate({ id: userId }, button.data, message.messageId));
+    },
+    tapData: (userId, message, data) => run(local.callbackUpdate({ id: userId }, data, message.messageId)),
+    last(chatId) {
+      const list = [...local.messages.values()].filter((m) => m.chatId === chatId);
+      const m = list[list.length - 1];
+      if (m === undefined) throw new Error(`no message in chat ${chatId}`);
+      return m;
+    },
+  };
+}
+
+/** Texts of sendMessage/editMessageText calls. */
+export function texts(calls: readonly ApiCall[], chatId?: number): string[] {
+  return calls
+    .filter((c) => (c.method === 'sendMessage' || c.method === 'editMessageText') && (chatId === undefined || Number(c.payload.chat_id) === chatId))
+    .map((c) => String(c.payload.text));
+}
+
+export function sent(calls: readonly ApiCall[], chatId?: number): ApiCall[] {
+  return calls.filter((c) => c.method === 'sendMessage' && (chatId === undefined || Number(c.payload.chat_id) === chatId));
+}
+
+export function answers(calls: readonly ApiCall[]): ApiCall[] {
+  return calls.filter((c) => c.method === 'answerCallbackQuery');
+}
+
+// ── the real engine over the simulator ──────────────────────────────────────────────────────────────────────────
+
+export const silentPino = pino({ level: 'silent' });
+
+export function alwaysOpenWorld(base: WorldSpec = demoWorld()): WorldSpec {
+  return {
+    ...base,
+    brokers: base.brokers.map((b) => (typeof b === 'string' ? b : { ...b, symbols: b.symbols.map((s) => ({ ...s, sessions: ALWAYS_OPEN })) })),
+  };
+}
+
+export async function waitFor<T>(fn: () => T | undefined | null | false, what: string, timeoutMs = 8000): Promise<T> {
+  const started = Date.now();
+  for (;;) {
+    const v = fn();
+    if (v) return v;
+    if (Date.now() - started > timeoutMs) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+export interface EngineWorld {
+  sim: Sim;
+  engine: Engine;
+  store: Store;
+  /** The engine's control API plus `setOwner` (writes the follower's `ownerUserId` in the state document). */
+  control: BotControl;
+  events: CopierEvent[];
+  ids: { master: string; apex: string; raw: string; mt4: string };
+  /** Subscribe function for the bot. */
+  subscribe: (listener: (e: CopierEvent) => void) => () => void;
+  close(): Promise<void>;
+}
+
+/** Sim + FxSocket client + store + engine; `master` is a master and the listed followers follow it. */
+export async function startEngineWorld(options: { follow?: ('apex' | 'raw' | 'mt4')[] } = {}): Promise<EngineWorld> {
+  const sim = await createSimulator({ seed: 11, port: 0, priceFeed: false, demoTrader: false, marketHours: 'always', world: alwaysOpenWorld() });
+  const dir = await mkdtemp(join(tmpdir(), 'fxmirror-bot-'));
+  const client = new FxSocketClient({ apiKey: sim.apiKey, apiUrl: sim.url, timeoutMs: 5000, stream: { pingIntervalMs: 0 } });
+  const store = await openStore({ dataDir: dir, writeDelayMs: 5 });
+  const engine = createEngine({ broker: client, state: store, clock: systemClock, log: silentPino, options: { reconcileIntervalMs: 0, unknownResolveDelayMs: 100 } });
+  const events: CopierEvent[] = [];
+  engine.events.subscribe((e) => events.push(e));
+  await engine.start();
+  const ids = {
+    master: sim.account('master').id,
+    apex: sim.account('apex-follower').id,
+    raw: sim.account('raw-follower').id,
+    mt4: sim.account('mt4-follower').id,
+  };
+  await engine.control.setMaster(ids.master);
+  for (const f of options.follow ?? []) await engine.control.follow(ids[f], ids.master);
+  await engine.idle();
+  await waitFor(() => (options.follow ?? []).every((f) => engine.runtime.followers.get(ids[f])?.summary !== null), 'follower caches');
+  // The contract has no owner setter yet; this test adapter writes the field in the state document.
+  const control: BotControl = Object.assign(Object.create(engine.control) as BotControl, {
+    async setOwner(followerId: string, userId: number | null): Promise<FollowerConfig> {
+      const cfg = store.data.followers.find((f) => f.accountId === followerId);
+      if (cfg === undefined) throw new Error(`not a follower: ${followerId}`);
+      cfg.ownerUserId = userId;
+      store.changed();
+      return structuredClone(cfg);
+    },
+  });
+  return {
+    sim,
+    engine,
+    store,
+    control,
+    events,
+    ids,
+    subscribe: (listener) => engine.events.subscribe(listener),
+    async close() {
+      await engine.stop();
+      await store.close();
+      await client.close();
+      await sim.close();
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
+}
