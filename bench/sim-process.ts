@@ -327,21 +327,41 @@ async function runBurst(req: BurstRequest): Promise<BurstReply> {
     };
     tick();
   });
-  if (b.pairs.size >= b.expected) b.done();
-  await finished;
-  // A short linger catches late duplicates before counting.
+  // Returns once every trade was made; legs keep being counted until `burstFinish`.
+  void finished;
+  burstTickets = new Set(tickets);
+  burstStart = start;
+  return report(b);
+}
+
+let burstTickets = new Set<number>();
+let burstStart = 0n;
+
+/**
+ * Final count, once the copier says it is idle: lingers a moment for late duplicates, then counts every leg and the
+ * copies on the followers' books. Until this call, legs keep being counted however long the drain takes.
+ */
+async function finishBurst(): Promise<BurstReply> {
+  const b = burst;
+  if (!b) throw new Error('no burst running');
   await new Promise((r) => setTimeout(r, 300));
   burst = null;
-  const burstTickets = new Set(tickets);
+  return report(b, true);
+}
+
+function report(b: BurstState, final = false): BurstReply {
+  const s = sim as Sim;
   let positions = 0;
-  for (const h of s.accounts) {
-    if (b.masters.has(h.id)) continue;
-    for (const p of h.positions()) {
-      const tag = parseCopyComment(p.comment);
-      if (tag && burstTickets.has(tag.masterTicket)) positions++;
+  if (final) {
+    for (const h of s.accounts) {
+      if (b.masters.has(h.id)) continue;
+      for (const p of h.positions()) {
+        const tag = parseCopyComment(p.comment);
+        if (tag && burstTickets.has(tag.masterTicket)) positions++;
+      }
     }
   }
-  const first = b.firstFrame ?? start;
+  const first = b.firstFrame ?? burstStart;
   return {
     framesEmitted: b.framesEmitted,
     emitSpanMs: b.lastFrame !== null ? nsToMs(b.lastFrame - first) : 0,
@@ -403,6 +423,8 @@ process.on('message', (raw: ParentMessage) => {
         return event(raw.req);
       case 'burst':
         return runBurst(raw.req);
+      case 'burstFinish':
+        return finishBurst();
       case 'stats':
         return { ...stats(), strayLegs };
       case 'resetCost':

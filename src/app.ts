@@ -82,7 +82,9 @@ export async function startApp(
       await mkdir(dataDir, { recursive: true });
       log.info({ url: sim.url }, 'demo mode: embedded FxSocket simulator started');
     }
-    const store = await openStore({ dataDir, log: log.child({ component: 'store' }) });
+    // Writes are coalesced for 200 ms: the copy path never waits for the disk, and a crash inside that window is
+    // covered by the batches' Idempotency-Keys and by reconciliation from the brokers' tagged orders.
+    const store = await openStore({ dataDir, writeDelayMs: 200, log: log.child({ component: 'store' }) });
     cleanups.push(() => store.close());
     const client = new FxSocketClient({ apiKey, apiUrl, insecureTls: config.insecureTls });
     cleanups.push(() => client.close());

@@ -73,7 +73,14 @@ export class FxmirrorCopier implements CopierUnderTest {
     this.logStream = createWriteStream(join(this.dir, 'copier.log'));
     const log = createLogger({ level: this.options.logLevel ?? 'info', secrets: [this.world.apiKey], destination: this.logStream });
     this.client = new FxSocketClient({ apiKey: this.world.apiKey, apiUrl: this.world.url });
-    this.store = await openStore({ dataDir: this.dir, log: log.child({ component: 'store' }) });
+    // BENCH_STORE_WRITE_DELAY_MS is a diagnostic knob (how much do coalesced state writes cost the copy path?);
+    // results are produced with the production default.
+    const writeDelay = process.env['BENCH_STORE_WRITE_DELAY_MS'];
+    this.store = await openStore({
+      dataDir: this.dir,
+      log: log.child({ component: 'store' }),
+      ...(writeDelay ? { writeDelayMs: Number(writeDelay) } : {}),
+    });
     this.engine = createEngine({ broker: this.client, state: this.store, clock: systemClock, log, options: { reconcileIntervalMs: 0 } });
     await this.engine.start();
     this.startup.engineStartMs = performance.now() - t0;

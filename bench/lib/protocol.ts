@@ -48,6 +48,7 @@ export interface EventReply {
   batchToFirstLegMs: number | null;
 }
 
+/** Starts a burst; the reply comes when every leg arrived or after `timeoutMs`, and counting goes on until `burstFinish`. */
 export interface BurstRequest {
   perMaster: number;
   windowMs: number;
@@ -68,7 +69,7 @@ export interface BurstReply {
   tailMs: number;
   legsExpected: number;
   legsReceived: number;
-  /** (follower, master ticket) pairs expected but never received. */
+  /** (follower, master ticket) pairs expected but not received (final only after `burstFinish`). */
   lost: number;
   /** (follower, master ticket) pairs received more than once (extra copies). */
   duplicated: number;
@@ -99,6 +100,7 @@ export type ParentMessage =
   | { id: number; type: 'world'; req: WorldRequest }
   | { id: number; type: 'event'; req: EventRequest }
   | { id: number; type: 'burst'; req: BurstRequest }
+  | { id: number; type: 'burstFinish' }
   | { id: number; type: 'stats' }
   | { id: number; type: 'resetCost' }
   | { id: number; type: 'shutdown' };

@@ -88,6 +88,11 @@ export class SimChild {
     return this.call({ type: 'burst', req });
   }
 
+  /** Final burst count: call once the copier is idle. */
+  burstFinish(): Promise<BurstReply> {
+    return this.call({ type: 'burstFinish' });
+  }
+
   stats(): Promise<ChildStats & { strayLegs: number }> {
     return this.call({ type: 'stats' });
   }

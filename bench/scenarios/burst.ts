@@ -6,7 +6,7 @@
  * Event-loop delay of the copier process is sampled during the burst.
  */
 import { monitorEventLoopDelay } from 'node:perf_hooks';
-import { FxmirrorCopier } from '../lib/copier.js';
+import { waitUntil, type FxmirrorCopier } from '../lib/copier.js';
 import type { BurstReply } from '../lib/protocol.js';
 import { mb, sleep } from '../lib/stats.js';
 import { rig, runEvents, simCostOf, type SimCost } from './common.js';
@@ -72,23 +72,29 @@ export async function burstScenario(opts: { masters: number; followersPerMaster:
     const sampler = setInterval(() => {
       peak = Math.max(peak, process.memoryUsage().rss);
     }, 50);
+    const total = opts.masters * opts.tradesPerMaster;
+    const processedBefore = fx.engine.metrics.eventsProcessed;
     const cpu0 = process.cpuUsage();
     const t0 = performance.now();
-    const [burst, loop] = await sampleLoop(async () => {
-      const reply = await r.child.burst({
+    const [, loop] = await sampleLoop(async () => {
+      await r.child.burst({
         perMaster: opts.tradesPerMaster,
         windowMs: opts.windowMs,
         symbol: 'EURUSD',
         volume: 0.1,
         legsPerEvent: opts.followersPerMaster,
-        timeoutMs: 120_000,
+        timeoutMs: 600_000,
       });
+      // Counting goes on in the simulator until the copier has taken every trade and drained what it queued.
+      await waitUntil(() => fx.engine.metrics.eventsProcessed >= processedBefore + total, 'the copier to take every burst trade', 600_000).catch(
+        (e: unknown) => console.error(`  burst: ${String(e)}`),
+      );
       await fx.idle();
-      return reply;
     });
     const wall = performance.now() - t0;
     const cpu = process.cpuUsage(cpu0);
     clearInterval(sampler);
+    const final = await r.child.burstFinish();
     const childStats = await r.child.stats();
     return {
       masters: opts.masters,
@@ -101,7 +107,7 @@ export async function burstScenario(opts: { masters: number; followersPerMaster:
       memorySteady,
       rssPeakDuringBurstMb: mb(peak),
       memoryAfter: memory(),
-      burst,
+      burst: final,
       eventLoopDelay: loop,
       eventLoopDelayIdle: idleLoop,
       copierCpuShare: Math.round(((cpu.user + cpu.system) / 1000 / wall) * 1000) / 1000,

@@ -145,11 +145,16 @@ function displayName(from: User): string {
   return [from.first_name, from.last_name].filter((x) => x !== undefined && x !== '').join(' ');
 }
 
-/** The command in a message ("/status"), without the @bot suffix; null when it is not a command. */
-export function commandOf(text: string | undefined): string | null {
+/**
+ * The command in a message ("/status"), lower-cased, without the @bot suffix; null when it is not a command, or when
+ * it names another bot (`/status@otherbot` in a group) and `botUsername` is given.
+ */
+export function commandOf(text: string | undefined, botUsername?: string): string | null {
   if (text === undefined || !text.startsWith('/')) return null;
-  const m = /^\/([A-Za-z0-9_]{1,64})(@\w+)?(?:\s|$)/.exec(text);
-  return m === null || m[1] === undefined ? null : m[1].toLowerCase();
+  const m = /^\/([A-Za-z0-9_]{1,64})(?:@(\w+))?(?:\s|$)/.exec(text);
+  if (m === null || m[1] === undefined) return null;
+  if (botUsername !== undefined && m[2] !== undefined && m[2].toLowerCase() !== botUsername.toLowerCase()) return null;
+  return m[1].toLowerCase();
 }
 
 export interface AuthOptions {
@@ -169,7 +174,8 @@ export function authMiddleware(options: AuthOptions): MiddlewareFn<BotContext> {
     if (from === undefined || from.is_bot) return;
     const user = effectiveUser(options.users, options.admins, from.id);
     const text = ctx.message?.text ?? ctx.message?.caption;
-    const command = commandOf(text);
+    // In a private chat every command is for this bot; in a group, `/x@otherbot` is not.
+    const command = commandOf(text, ctx.chat?.type === 'private' ? undefined : ctx.me.username);
     if (user === undefined) {
       const what = command !== null ? `/${command}` : ctx.callbackQuery !== undefined ? 'button' : ctx.message !== undefined ? 'message' : 'update';
       options.reporter.record({ id: from.id, name: displayName(from), username: from.username ?? null, what });

@@ -17,6 +17,10 @@ export interface Confirmation {
   used: boolean;
 }
 
+function copy(c: Confirmation): Confirmation {
+  return { ...c, args: [...c.args] };
+}
+
 export type TakeResult =
   | { ok: true; confirmation: Confirmation }
   | { ok: false; reason: 'unknown' | 'expired' | 'used' | 'other_user'; confirmation?: Confirmation };
@@ -56,7 +60,7 @@ export class ConfirmStore {
     const now = this.#clock.now();
     const confirmation: Confirmation = { token, ...input, args: [...input.args], createdAt: now, expiresAt: now + this.#ttlMs, used: false };
     this.#entries.set(token, confirmation);
-    return { ...confirmation };
+    return copy(confirmation);
   }
 
   /**
@@ -66,21 +70,21 @@ export class ConfirmStore {
   take(token: string, userId: number): TakeResult {
     const entry = this.#entries.get(token);
     if (entry === undefined) return { ok: false, reason: 'unknown' };
-    if (entry.userId !== userId) return { ok: false, reason: 'other_user', confirmation: { ...entry } };
-    if (entry.used) return { ok: false, reason: 'used', confirmation: { ...entry } };
-    if (this.#clock.now() > entry.expiresAt) return { ok: false, reason: 'expired', confirmation: { ...entry } };
+    if (entry.userId !== userId) return { ok: false, reason: 'other_user', confirmation: copy(entry) };
+    if (entry.used) return { ok: false, reason: 'used', confirmation: copy(entry) };
+    if (this.#clock.now() > entry.expiresAt) return { ok: false, reason: 'expired', confirmation: copy(entry) };
     entry.used = true;
-    return { ok: true, confirmation: { ...entry } };
+    return { ok: true, confirmation: copy(entry) };
   }
 
   /** Cancels (marks used) a confirmation of this user; false when it was not theirs or already gone. */
   cancel(token: string, userId: number): TakeResult {
     const entry = this.#entries.get(token);
     if (entry === undefined) return { ok: false, reason: 'unknown' };
-    if (entry.userId !== userId) return { ok: false, reason: 'other_user', confirmation: { ...entry } };
-    if (entry.used) return { ok: false, reason: 'used', confirmation: { ...entry } };
+    if (entry.userId !== userId) return { ok: false, reason: 'other_user', confirmation: copy(entry) };
+    if (entry.used) return { ok: false, reason: 'used', confirmation: copy(entry) };
     entry.used = true;
-    return { ok: true, confirmation: { ...entry } };
+    return { ok: true, confirmation: copy(entry) };
   }
 
   get size(): number {

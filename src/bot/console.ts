@@ -53,6 +53,7 @@ export function createConsoleBot(options: ConsoleBotOptions): ConsoleBot {
   const me = { id: userId, first_name: 'console' };
 
   let choices: { data: string; messageId: number }[] = [];
+  let handling = false;
   const write = (text: string): void => void output.write(text.endsWith('\n') ? text : `${text}\n`);
 
   const print = (call: ApiCall, message: BotMessage | null): void => {
@@ -66,6 +67,8 @@ export function createConsoleBot(options: ConsoleBotOptions): ConsoleBot {
         write(`${head}${'─'.repeat(Math.max(4, 60 - head.length))}`);
         write(htmlToText(message.text));
         const buttons = buttonsOf(message.keyboard);
+        // A reply without buttons ends the previous choice (alerts, printed between commands, do not).
+        if (buttons.length === 0 && handling && message.chatId === userId) choices = [];
         if (buttons.length > 0) {
           choices = buttons.map((b) => ({ data: b.data, messageId: message.messageId }));
           write(buttons.map((b, idx) => `[${idx + 1}] ${b.text}`).join('  '));
@@ -104,11 +107,15 @@ export function createConsoleBot(options: ConsoleBotOptions): ConsoleBot {
       if (text === '') return;
       const pick = /^\d+$/.test(text) ? choices[Number(text) - 1] : undefined;
       const update = pick !== undefined ? local.callbackUpdate(me, pick.data, pick.messageId) : local.messageUpdate(me, text);
+      handling = true;
       try {
         await fx.bot.handleUpdate(update);
       } catch (err) {
         write(`(error: ${err instanceof Error ? err.message : String(err)})`);
+      } finally {
+        handling = false;
       }
+      if (pick === undefined && /^\d+$/.test(text)) write('(no such choice)');
       fx.notifier.drainNow();
     });
     return chain;

@@ -4,6 +4,7 @@
  */
 import { autoRetry } from '@grammyjs/auto-retry';
 import { Bot } from 'grammy';
+import type { Transformer } from 'grammy';
 import type { UserFromGetMe } from 'grammy/types';
 import { commandOf, UnknownReporter, authMiddleware, seedAdmins } from './auth.js';
 import { CommandRegistry } from './commands.js';
@@ -31,7 +32,7 @@ import { escapeHtml } from './format/html.js';
 import { Kit } from './kit.js';
 import { MenuSync } from './menus.js';
 import { Notifier } from './notifier.js';
-import { Outbox } from './outbox.js';
+import { Outbox, throttleCounter } from './outbox.js';
 import type { OutboxOptions } from './outbox.js';
 import type { BotControl, BotLogger, Clock, UserDirectory } from './ports.js';
 
@@ -61,6 +62,19 @@ export interface BotOptions {
   newToken?: () => string;
 }
 
+/**
+ * @grammyjs/auto-retry, bounded: 429s are waited out (`retry_after`) a few times; 5xx and network errors are
+ * rethrown to the caller (the outbox has its own bounded backoff; auto-retry would retry those forever).
+ */
+export function boundedAutoRetry(options: { maxRetryAttempts?: number; maxDelaySeconds?: number } = {}): Transformer {
+  return autoRetry({
+    maxRetryAttempts: options.maxRetryAttempts ?? 3,
+    maxDelaySeconds: options.maxDelaySeconds ?? 60,
+    rethrowHttpErrors: true,
+    rethrowInternalServerErrors: true,
+  });
+}
+
 export interface FxBot {
   bot: Bot<BotContext>;
   kit: Kit;
@@ -81,22 +95,15 @@ export function createBot(options: BotOptions): FxBot {
     ...(options.botInfo === undefined ? {} : { botInfo: options.botInfo }),
     client: { apiRoot: options.apiRoot ?? OFFICIAL_API_ROOT },
   });
-  if (options.autoRetry !== false) {
-    // Bounded: 429s are waited out a few times; 5xx and network errors are left to the outbox's own backoff
-    // (auto-retry would retry those forever).
-    bot.api.config.use(
-      autoRetry({
-        maxRetryAttempts: options.autoRetry?.maxRetryAttempts ?? 3,
-        maxDelaySeconds: options.autoRetry?.maxDelaySeconds ?? 60,
-        rethrowHttpErrors: true,
-        rethrowInternalServerErrors: true,
-      }),
-    );
-  }
+  // Innermost first: the 429 counter sees every answer, including those auto-retry then waits out.
+  let onThrottled = (): void => {};
+  bot.api.config.use(throttleCounter(() => onThrottled()));
+  if (options.autoRetry !== false) bot.api.config.use(boundedAutoRetry(options.autoRetry));
 
   const registry = new CommandRegistry();
   const confirms = new ConfirmStore({ clock, ttlMs: options.confirmTtlMs ?? 120_000, ...(options.newToken === undefined ? {} : { newToken: options.newToken }) });
   const outbox = new Outbox({ api: bot.api, log, clock, ...options.outbox });
+  onThrottled = () => outbox.noteThrottled();
   const notifier = new Notifier({ users, control, outbox, log });
   const reporter = new UnknownReporter({ users, admins, send: (m) => outbox.enqueue(m), clock, log, ...options.unknownReport });
   const menus = new MenuSync({ api: bot.api, registry, users, admins, log });
@@ -219,10 +226,16 @@ export function createBot(options: BotOptions): FxBot {
   // Anything left: one short answer in private chats; in groups only commands addressed to this bot.
   bot.on('message', async (ctx) => {
     const text = ctx.message.text ?? ctx.message.caption;
-    const command = commandOf(text);
-    const username = ctx.me.username.toLowerCase();
-    if (ctx.chat.type !== 'private') {
-      if (command === null || !(text ?? '').toLowerCase().split(/\s/)[0]?.endsWith(`@${username}`)) return;
+    const isPrivate = ctx.chat.type === 'private';
+    const command = commandOf(text, isPrivate ? undefined : ctx.me.username);
+    // In a group, only commands addressed to this bot by name are answered here (plain chatter is ignored).
+    if (!isPrivate && (command === null || !(text ?? '').toLowerCase().split(/\s/)[0]?.endsWith(`@${ctx.me.username.toLowerCase()}`))) return;
+    // Commands are matched case-insensitively: "/Status" runs /status.
+    const spec = command === null ? undefined : registry.get(command);
+    if (spec !== undefined) {
+      const rest = (text ?? '').replace(/^\S+\s*/, '');
+      await kit.dispatch(ctx, spec, rest);
+      return;
     }
     await kit.reply(
       ctx,

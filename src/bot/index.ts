@@ -8,6 +8,7 @@ export type { BotOptions, FxBot } from './create-bot.js';
 export { Notifier } from './notifier.js';
 export type { NotifierOptions, NotifierStats } from './notifier.js';
 export { Outbox } from './outbox.js';
+export { throttleCounter } from './outbox.js';
 export type { OutboxMessage, OutboxOptions, OutboxStats } from './outbox.js';
 export { MemoryUserDirectory, createMemoryUsers } from './memory-users.js';
 export { parseAdmins } from './auth.js';

@@ -10,7 +10,7 @@
  * - never blocks its caller: `enqueue()` is synchronous; sending runs on its own promise chain per chat.
  */
 import { GrammyError, HttpError } from 'grammy';
-import type { Api } from 'grammy';
+import type { Api, Transformer } from 'grammy';
 import type { InlineKeyboardMarkup } from 'grammy/types';
 import { htmlToText } from './format/html.js';
 import { splitMessage, TELEGRAM_TEXT_LIMIT } from './format/split.js';
@@ -40,8 +40,10 @@ export interface OutboxStats {
   queued: number;
   sent: number;
   edited: number;
-  /** Attempts that failed transiently and were tried again. */
+  /** Attempts that failed transiently and were tried again by the outbox (5xx, network, timeouts). */
   retried: number;
+  /** 429 answers seen on the Bot API (waited out by auto-retry; any call, replies included). */
+  throttled: number;
   /** Messages folded into a summary instead of being sent one by one. */
   collapsed: number;
   /** Messages given up (permanent refusal or attempts exhausted); each is logged. */
@@ -52,6 +54,18 @@ export interface OutboxStats {
 }
 
 export type OutboxApi = Pick<Api, 'sendMessage' | 'editMessageText'>;
+
+/**
+ * An API transformer that reports every 429 answer; install it before auto-retry (innermost) so the retries
+ * auto-retry performs are seen too.
+ */
+export function throttleCounter(onThrottled: () => void): Transformer {
+  return async (prev, method, payload, signal) => {
+    const res = await prev(method, payload, signal);
+    if (!res.ok && res.error_code === 429) onThrottled();
+    return res;
+  };
+}
 
 /** grammY types its signal with the `abort-controller` polyfill's class; the runtime object is the same. */
 type ApiSignal = Parameters<Api['sendMessage']>[3];
@@ -121,7 +135,7 @@ export class Outbox {
   readonly #sleeps = new Set<{ cancel(): void; resolve(): void }>();
   #total = 0;
   #stopped = false;
-  readonly #stats = { sent: 0, edited: 0, retried: 0, collapsed: 0, failed: 0, maxDepth: 0 };
+  readonly #stats = { sent: 0, edited: 0, retried: 0, throttled: 0, collapsed: 0, failed: 0, maxDepth: 0 };
 
   constructor(options: OutboxOptions) {
     this.#api = options.api;
@@ -173,6 +187,11 @@ export class Outbox {
     });
     this.#stats.maxDepth = Math.max(this.#stats.maxDepth, this.#total);
     if (!chat.running) void this.#run(message.chatId, chat);
+  }
+
+  /** Counts a 429 seen below auto-retry (see `throttleCounter`). */
+  noteThrottled(): void {
+    this.#stats.throttled += 1;
   }
 
   stats(): OutboxStats {
@@ -361,6 +380,11 @@ export class Outbox {
       return { type: 'done' };
     } catch (err) {
       if (this.#abort.signal.aborted) return { type: 'retry', delayMs: 0 };
+      // Our per-call timeout fired (possibly while auto-retry was waiting out a 429, which throws a plain Error).
+      if ((signal as unknown as AbortSignal).aborted) {
+        this.#log.warn({ chatId, timeoutMs: this.#sendTimeout }, 'telegram did not answer in time, will retry');
+        return { type: 'retry', delayMs: null };
+      }
       if (err instanceof GrammyError) {
         const retryAfter = err.parameters.retry_after;
         if (typeof retryAfter === 'number') return { type: 'retry', delayMs: retryAfter * 1000 };

@@ -5,7 +5,6 @@
 import type { Clock } from '../engine/ports.js';
 import type { ControlApi } from '../engine/control-types.js';
 import type { CopierEvent } from '../engine/events.js';
-import type { AccountId, FollowerConfig } from '../domain/config.js';
 
 export type { Clock };
 
@@ -51,16 +50,8 @@ export interface UserDirectory {
   setAlertLevel(id: number, kind: AlertKind, level: AlertLevel): Promise<ChatUser | undefined>;
 }
 
-/**
- * Optional control-API extension: assigning a follower to its owner. The contract in `engine/control-types.ts` has no
- * setter for `FollowerConfig.ownerUserId`; when the engine provides this method, `/users own` uses it.
- */
-export interface OwnershipApi {
-  setOwner(followerId: AccountId, userId: number | null): Promise<FollowerConfig>;
-}
-
-/** The control API as the bot receives it (the ownership extension is optional). */
-export type BotControl = ControlApi & Partial<OwnershipApi>;
+/** The control API as the bot uses it (ControlApi, including `setOwner`). */
+export type BotControl = ControlApi;
 
 /** Registers a listener for copier events; may return an unsubscribe function. */
 export type SubscribeEvents = (listener: (event: CopierEvent) => void) => (() => void) | void;

@@ -22,6 +22,8 @@ export interface TrackedPosition {
   takeProfit: number;
   /** Seen in a positions frame (its SL/TP are known). */
   seenInList: boolean;
+  /** Lots in the last positions frame that listed it. */
+  listLots?: number;
 }
 
 /** What the book knows of one master pending order. */
@@ -104,7 +106,9 @@ export function applyDeal(book: MasterBook, deal: TradeDeal, now: number): Maste
     return events;
   }
   if (deal.entry === 'Out' || deal.entry === 'InOut') {
-    const before = tracked?.dealVolume ?? deal.volume;
+    // A position whose In deal was never seen (opened while the stream was down) is known by its listed lots: a
+    // partial close of it must stay partial.
+    const before = tracked === undefined ? deal.volume : tracked.dealVolume > 0 ? tracked.dealVolume : (tracked.listLots ?? deal.volume);
     const side: Side = tracked?.side ?? (sideOf(deal.type) === 'buy' ? 'sell' : 'buy');
     const closed = deal.entry === 'InOut' ? before : Math.min(deal.volume, before);
     events.push({
@@ -246,9 +250,11 @@ export function applyPositions(book: MasterBook, rows: readonly OpenedOrder[], n
         stopLoss: row.stopLoss,
         takeProfit: row.takeProfit,
         seenInList: true,
+        listLots: row.lots,
       });
       continue;
     }
+    tracked.listLots = row.lots;
     if (!tracked.seenInList && tracked.stopLoss === 0 && tracked.takeProfit === 0) {
       tracked.seenInList = true;
       if (row.stopLoss === 0 && row.takeProfit === 0) continue;

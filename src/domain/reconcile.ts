@@ -297,12 +297,15 @@ function driftCheck(
   const rows = [...new Set(group.map((l) => l.followerTicket))].map((t) => rowByTicket.get(t));
   if (rows.some((r) => r === undefined || isPendingRow(r))) return;
   const shared = f.links.some((o) => o.status === 'open' && !group.includes(o) && group.some((l) => l.followerTicket === o.followerTicket));
-  if (shared) return;
   const first = group[0];
   if (first === undefined) return;
   const spec: SymbolSpec | undefined = f.specs.get(first.followerSymbol);
   if (spec === undefined) return;
   const grid = volumeGrid(spec);
+  if (shared) {
+    sharedDrift(f, ctx, master, group, spec, rows[0], out);
+    return;
+  }
   const current = roundLots(rows.reduce((s, r) => s + (r?.lots ?? 0), 0));
 
   const target = driftTarget(f, ctx, master, group, spec);
@@ -383,6 +386,48 @@ function driftCheck(
   };
   const after = new Map(sortedRows.map((r) => [r.ticket, lotsToStepsRound(r.lots, grid)] as const));
   out.actions.push({ ...base, close: [], open, links: linkUpdates(group, after, grid, masterVolume) });
+}
+
+/**
+ * Drift of a master position whose copy is a share of a netting position that other copies share too: the row's
+ * volume cannot say what this share holds, so the ledger's share is measured against the target. Only a share that
+ * is too large is fixed (a close of the difference from the net position, e.g. a master partial close lost in a
+ * reconnect gap); a top-up of a shared position is left to the live copy path.
+ */
+function sharedDrift(
+  f: ReconcileFollowerInput,
+  ctx: PlanContext,
+  master: OpenedOrder,
+  group: readonly CopyLink[],
+  spec: SymbolSpec,
+  row: OpenedOrder | undefined,
+  out: ReconcileResult,
+): void {
+  const link = group[0];
+  if (group.length !== 1 || link === undefined || row === undefined) return;
+  const grid = volumeGrid(spec);
+  const target = driftTarget(f, ctx, master, group, spec);
+  if (target === null) return;
+  const currentSteps = lotsToStepsRound(link.volume, grid);
+  const rowSteps = lotsToStepsRound(row.lots, grid);
+  let take = Math.min(currentSteps - lotsToStepsRound(target, grid), rowSteps);
+  if (take <= 0) return;
+  // The net position must keep at least the minimum (or go entirely).
+  if (take < rowSteps && rowSteps - take < grid.minSteps) take = Math.max(0, rowSteps - grid.minSteps);
+  if (take === 0) return;
+  const after = currentSteps - take;
+  out.actions.push({
+    action: 'fix_volume',
+    followerId: f.config.accountId,
+    masterTicket: master.ticket,
+    symbol: link.followerSymbol,
+    current: link.volume,
+    target: stepsToLots(after, grid),
+    masterVolume: master.lots,
+    close: [{ ticket: row.ticket, volume: take === rowSteps ? null : stepsToLots(take, grid) }],
+    open: null,
+    links: [{ followerTicket: row.ticket, volume: stepsToLots(Math.max(0, after), grid), masterVolume: master.lots }],
+  });
 }
 
 /** Link volumes after a fix: each link takes its follower ticket's remaining volume (one link per ticket here). */

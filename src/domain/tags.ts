@@ -35,9 +35,18 @@ function fnv1a64(s: string, offset: bigint): bigint {
   return h;
 }
 
+// A process sees a handful of masters; their short ids are recomputed on every follower leg without this.
+const shortIds = new Map<string, string>();
+
 /** Stable 7-character base36 id of a master account (FNV-1a 32, zero-padded). */
 export function masterShortId(masterId: string): string {
-  return fnv1a32(masterId).toString(36).padStart(7, '0');
+  let short = shortIds.get(masterId);
+  if (short === undefined) {
+    short = fnv1a32(masterId).toString(36).padStart(7, '0');
+    if (shortIds.size >= 1024) shortIds.clear();
+    shortIds.set(masterId, short);
+  }
+  return short;
 }
 
 function checkChars(short: string, ticket36: string): string {
@@ -52,10 +61,16 @@ export function copyComment(masterId: string, masterTicket: number): string {
   if (!Number.isSafeInteger(masterTicket) || masterTicket < 0) {
     throw new RangeError(`masterTicket must be a non-negative safe integer, got ${masterTicket}`);
   }
+  // One master event plans the same tag for every follower: keep the last one.
+  if (lastComment.masterId === masterId && lastComment.ticket === masterTicket) return lastComment.value;
   const short = masterShortId(masterId);
   const ticket36 = masterTicket.toString(36);
-  return `${COMMENT_PREFIX}:${short}:${ticket36}:${checkChars(short, ticket36)}`;
+  const value = `${COMMENT_PREFIX}:${short}:${ticket36}:${checkChars(short, ticket36)}`;
+  lastComment = { masterId, ticket: masterTicket, value };
+  return value;
 }
+
+let lastComment = { masterId: '', ticket: -1, value: '' };
 
 /** What a copy tag says. */
 export interface CopyTag {

@@ -7,14 +7,21 @@ import { FxmirrorError } from '../domain/errors.js';
 import type { Logger } from './ports.js';
 
 export interface SendPolicy {
-  /** Replays of the same key after an unknown outcome, 409 in flight or 503 idempotency_unavailable. */
+  /** Replays of the same key after an unknown outcome or 503 idempotency_unavailable. */
   replays: number;
   /** Wait before each replay, ms. */
   backoffMs: readonly number[];
   timeoutMs: number;
+  /**
+   * How long to keep asking while FxSocket answers 409 `idempotency_in_flight` (the first request with this key, e.g.
+   * sent by a process that died, is still running). These waits do not use up `replays`: giving up early would leave
+   * the legs "unknown" while they are still executing, and settling them then would read the followers too soon.
+   * Default 60 s.
+   */
+  inFlightWaitMs?: number;
 }
 
-export const DEFAULT_SEND_POLICY: SendPolicy = { replays: 3, backoffMs: [150, 400, 1000], timeoutMs: 15_000 };
+export const DEFAULT_SEND_POLICY: SendPolicy = { replays: 3, backoffMs: [150, 400, 1000], timeoutMs: 15_000, inFlightWaitMs: 60_000 };
 
 export type SendOutcome<T> =
   | { kind: 'reply'; reply: T; replays: number }
@@ -31,17 +38,32 @@ export async function sendWithReplay<T>(
   log: Logger,
 ): Promise<SendOutcome<T>> {
   let lastError: Error = new Error('not sent');
-  for (let attempt = 0; attempt <= policy.replays; attempt++) {
-    if (attempt > 0) await sleep(policy.backoffMs[Math.min(attempt - 1, policy.backoffMs.length - 1)] ?? 1000);
+  const inFlightBudget = policy.inFlightWaitMs ?? 60_000;
+  let inFlightWaited = 0;
+  let attempt = 0;
+  for (let sent = 0; attempt <= policy.replays; sent++) {
+    if (sent > 0) {
+      const wait = lastError instanceof FxmirrorError && lastError.code === 'idempotency_in_flight'
+        ? (policy.backoffMs[policy.backoffMs.length - 1] ?? 1000)
+        : (policy.backoffMs[Math.min(attempt - 1, policy.backoffMs.length - 1)] ?? 1000);
+      await sleep(wait);
+    }
     try {
       const reply = await send({ idempotencyKey: key, timeoutMs: policy.timeoutMs });
-      return { kind: 'reply', reply, replays: attempt };
+      return { kind: 'reply', reply, replays: sent };
     } catch (error) {
       const e = error instanceof Error ? error : new Error(String(error));
       lastError = e;
       if (e instanceof FxmirrorError && e.action === 'reject') return { kind: 'refused', error: e };
       if (e instanceof FxmirrorError && e.action === 'stop') return { kind: 'refused', error: e };
-      // unknown (504, timeout, reset) and retry (409 in flight, 503, 429): the same key makes a replay safe.
+      if (e instanceof FxmirrorError && e.code === 'idempotency_in_flight' && inFlightWaited < inFlightBudget) {
+        // The first request with this key is still running: wait for it, it decides what executed.
+        inFlightWaited += policy.backoffMs[policy.backoffMs.length - 1] ?? 1000;
+        log.info({ key, waitedMs: inFlightWaited }, 'batch with this key still in flight; waiting for its reply');
+        continue;
+      }
+      attempt++;
+      // unknown (504, timeout, reset) and retry (503, 429): the same key makes a replay safe.
       log.warn({ key, attempt, code: (e as FxmirrorError).code ?? e.name, err: e.message }, 'batch outcome unknown; replaying with the same key');
     }
   }

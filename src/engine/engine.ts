@@ -29,6 +29,7 @@ import { LedgerIndex } from './ledger-index.js';
 import { MasterFeed } from './master-feed.js';
 import type { AccountRecord, BrokerPort, Clock, JournalRow, Logger, PendingLeg, StatePort } from './ports.js';
 import { Reconciler } from './reconciler.js';
+import { recoverMissedEvents } from './recovery.js';
 import { DailySummaryTimer } from './daily-summary.js';
 import { SerialQueue } from './serial-queue.js';
 
@@ -157,7 +158,18 @@ export class CopyEngine {
     for (const a of accounts) this.accounts.set(a.id, a);
     await Promise.all(this.state.data.followers.map((f) => this.startFollower(f.accountId)));
     await Promise.all(this.state.data.masters.map((m) => this.startMaster(m.accountId)));
+    // Queued legs wait for their symbol's next session: its spec (and calendar) is loaded before they are scheduled.
+    await Promise.all(
+      this.state.data.pending.map(async (leg) => {
+        const symbol = leg.kind === 'market_closed' ? (leg.leg as QueuedLegJson).plan.symbol : null;
+        const f = this.followers.get(leg.followerId);
+        if (symbol !== null && f) await f.ensureSymbol(symbol).catch((e: unknown) => this.log.warn({ followerId: f.id, symbol, err: String(e) }, 'symbol info unavailable'));
+      }),
+    );
     for (const leg of this.state.data.pending) this.schedulePending(leg);
+    // Deals a previous process may have left in flight go first, under their own keys; reconciliation runs after them
+    // on each master's queue, so it never opens a copy whose first batch is still running.
+    for (const [masterId, m] of this.masters) void m.queue.push(() => this.recoverMissed(masterId));
     this.track(this.reconciler.run({ trigger: 'startup', apply: true }).catch((e: unknown) => this.log.error({ err: String(e) }, 'startup reconciliation failed')));
     this.scheduleReconcile();
     this.dailySummary = new DailySummaryTimer({
@@ -420,7 +432,7 @@ export class CopyEngine {
   }
 
   /** After partial closes on MT4 followers: read their rows now, so the next event finds the reopened rest. */
-  private async followSplits(executions: readonly LegExecution[]): Promise<void> {
+  async followSplits(executions: readonly LegExecution[]): Promise<void> {
     const reads: Promise<unknown>[] = [];
     for (const exec of executions) {
       const plan = exec.plan;
@@ -545,6 +557,9 @@ export class CopyEngine {
       if (exec.status === 'queued' && exec.plan.action === 'open' && event.kind === 'open') this.queueMarketClosed(event, exec.plan);
     }
     this.journal(rows);
+    if ((event.kind === 'close' && event.volume >= event.volumeBefore) || event.kind === 'pending_delete') {
+      this.ledger.dropSettled(event.masterId, event.kind === 'close' ? event.position : event.order);
+    }
     this.markProcessed(event.masterId, event.eventId);
     this.state.changed();
     const elapsed = performance.now() - startedAt;
@@ -600,6 +615,31 @@ export class CopyEngine {
     if (list.length > 50) list.splice(0, list.length - 50);
   }
 
+  /** Replays the master's recent deals that were never recorded as processed (see recovery.ts). Runs on its queue. */
+  private async recoverMissed(masterId: string): Promise<void> {
+    if (this.accounts.get(masterId)?.platform === 'mt4') return; // MT4 reports no deal tickets to key on (§4.5).
+    let events: MasterEvent[];
+    try {
+      const terminal = await this.broker.terminal(masterId);
+      const [deals, open, tz] = await Promise.all([terminal.orderHistory(), terminal.openedOrders(), terminal.serverTimezone()]);
+      events = recoverMissedEvents({
+        masterId,
+        deals,
+        open,
+        utcOffsetSeconds: tz.utcOffsetSeconds,
+        now: this.clock.now(),
+        maxAgeMs: this.options.maxCopyAgeMs,
+        isProcessed: (eventId) => this.isProcessed(masterId, eventId),
+        hadPendingCopy: (ticket) => this.ledger.ofMaster(masterId, ticket).some((l) => l.kind === 'pending'),
+      });
+    } catch (error) {
+      this.log.warn({ masterId, err: String(error) }, 'recent master deals unavailable; reconciliation only');
+      return;
+    }
+    if (events.length > 0) this.log.info({ masterId, events: events.map((e) => e.eventId) }, 'replaying master deals not recorded as processed');
+    for (const event of events) await this.processEvent(event, performance.now());
+  }
+
   /** Opens the planner marked as market-closed are not sent (the broker would answer 10018): they wait. */
   private splitMarketClosed(plans: LegPlan[]): [LegPlan[], Extract<LegPlan, { action: 'open' }>[]] {
     const send: LegPlan[] = [];
@@ -632,6 +672,13 @@ export class CopyEngine {
     this.schedulePending(leg);
   }
 
+  /** True while an open of this master position waits for the follower's market (reconciliation must not open it). */
+  isQueued(masterId: string, masterTicket: number, followerId: string): boolean {
+    return this.state.data.pending.some(
+      (p) => p.kind === 'market_closed' && p.masterId === masterId && p.followerId === followerId && (p.leg as QueuedLegJson).event.position === masterTicket,
+    );
+  }
+
   private schedulePending(leg: PendingLeg): void {
     if (leg.kind !== 'market_closed' || this.stopped) return;
     const data = leg.leg as QueuedLegJson;
@@ -642,7 +689,10 @@ export class CopyEngine {
     if (f && spec) {
       const serverNow = now + f.utcOffsetSeconds * 1000;
       const next = nextSessionOpen(spec.sessions, serverNow);
-      if (next !== null) wait = Math.max(0, next - serverNow) + 1_000;
+      // Open by the calendar while the broker said 10018 (a holiday, a late open, no calendar published): look again
+      // soon, then less and less often.
+      if (next === serverNow) wait = Math.min(60_000, 1_000 * 2 ** Math.min(data.attempt, 6));
+      else if (next !== null) wait = Math.max(0, next - serverNow) + 1_000;
     }
     wait = Math.min(wait, Math.max(0, leg.expiresAt - now));
     this.timers.get(leg.id)?.cancel();
@@ -686,6 +736,8 @@ export class CopyEngine {
     const cfg = this.followerConfig(leg.followerId);
     const input = cfg ? this.planInput(cfg) : null;
     if (!cfg || !input) return drop('failed', 'follower_unavailable', {});
+    const copy = input.links.find((l) => l.masterId === leg.masterId && l.masterTicket === data.event.position && l.status !== 'closed');
+    if (copy) return drop('skipped', 'already_copied', { followerTicket: copy.followerTicket });
     const plan = planOpen(data.event, input, this.planContext(leg.masterId, [input]));
     if (plan.action !== 'open') return drop('skipped', plan.action === 'skip' ? plan.reason : 'not_open', plan.action === 'skip' ? { ...plan.detail } : {});
     if (plan.reasons.some((r) => r.code === 'market_closed')) {
@@ -760,20 +812,25 @@ export class CopyEngine {
           });
         }
       } else if (plan.action === 'close' || plan.action === 'delete_pending') {
-        const tickets = plan.action === 'close' ? plan.tickets.map((t) => t.ticket) : [plan.ticket];
-        const stillOpen = tickets.filter((t) => rows.some((r) => r.ticket === t));
-        if (stillOpen.length === 0) {
+        // Per ticket: gone, or down to what this close leaves, means it executed; still at its volume before, it did not.
+        const targets = plan.action === 'close' ? plan.tickets : [{ ticket: plan.ticket, volume: null }];
+        const verdicts = targets.map((t) => {
+          const row = rows.find((r) => r.ticket === t.ticket);
+          if (!row) return 'done';
+          if (t.volume === null) return 'not_done';
+          const before = this.ledger.ofFollower(f.id).filter((l) => l.followerTicket === t.ticket && l.status === 'open').reduce((sum, l) => sum + l.volume, 0);
+          if (Math.abs(row.lots - (before - t.volume)) < 1e-9) return 'done';
+          return Math.abs(row.lots - before) < 1e-9 ? 'not_done' : 'unclear';
+        });
+        if (verdicts.every((v) => v === 'done')) {
           outcome = 'closed';
           reason = 'resolved_from_open_orders';
-          for (const link of this.ledger.ofMaster(event.masterId, plan.masterTicket)) {
-            if (link.followerId === f.id && tickets.includes(link.followerTicket)) {
-              link.status = 'closed';
-              link.volume = 0;
-            }
-          }
+          const closedTickets = targets.map((t) => ({ ticket: t.ticket, status: 'closed', volume: t.volume ?? 0, retcode: 0 }));
+          applyExecution({ ...exec, status: 'closed', closedTickets }, this.factsOf(event), this.ledger, this.accountName(f.id), null);
+          if (plan.action === 'close') volume = Math.round(plan.linkVolumes.reduce((sum, c) => sum + c.volumeBefore - c.volumeAfter, 0) * 1e8) / 1e8;
         } else {
           // Not (fully) closed: reconciliation compares volumes against the master and finishes the job.
-          reason = 'not_closed_reconciling';
+          reason = verdicts.every((v) => v === 'not_done') ? 'not_executed_reconciling' : 'not_closed_reconciling';
           this.requestReconcile('warning');
         }
       } else if (plan.action === 'modify') {

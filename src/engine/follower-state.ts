@@ -2,8 +2,28 @@
  * A follower's hot cache (design.md §3, Detection): account money state and open orders from its `account` and
  * `positions` topics, symbol list, specs and margin per lot loaded once per symbol. The copy path reads only this.
  */
+import { FxmirrorError } from '../domain/errors.js';
 import type { AccountSummary, MarginMode, OpenedOrder, SymbolSpec } from '../domain/trading.js';
+import { sleepOn } from './clock.js';
 import type { Clock, Logger, StreamEvent, StreamPort, TerminalPort } from './ports.js';
+
+/** Waits between attempts of the start-up reads: a transient 5xx or reset must not stop the whole copier. */
+const START_READ_WAITS_MS = [250, 500, 1_000, 2_000, 4_000] as const;
+/** Waits between attempts of a symbol's spec and margin reads (on the copy path: short). */
+const SYMBOL_READ_WAITS_MS = [100, 300] as const;
+
+/** Runs an idempotent read again after a retryable error (transient 5xx, connection reset), waiting `waitsMs` between. */
+async function retryRead<T>(read: () => Promise<T>, sleep: (ms: number) => Promise<void>, waitsMs: readonly number[]): Promise<T> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await read();
+    } catch (error) {
+      const wait = waitsMs[attempt];
+      if (wait === undefined || !(error instanceof FxmirrorError) || !error.retryable) throw error;
+      await sleep(wait);
+    }
+  }
+}
 
 export interface FollowerStateHandlers {
   onAccount(summary: AccountSummary): void;
@@ -46,12 +66,14 @@ export class FollowerState {
 
   /** Loads what does not stream (account mode, symbol list, server time zone), then opens the stream. */
   async start(): Promise<void> {
+    const sleep = sleepOn(this.clock);
+    const read = <T>(fn: () => Promise<T>) => retryRead(fn, sleep, START_READ_WAITS_MS);
     const [info, symbols, tz, summary, rows] = await Promise.all([
-      this.terminal.accountInfo(),
-      this.terminal.symbols(),
-      this.terminal.serverTimezone(),
-      this.terminal.accountSummary(),
-      this.terminal.openedOrders(),
+      read(() => this.terminal.accountInfo()),
+      read(() => this.terminal.symbols()),
+      read(() => this.terminal.serverTimezone()),
+      read(() => this.terminal.accountSummary()),
+      read(() => this.terminal.openedOrders()),
     ]);
     this.marginMode = info.marginMode;
     this.tradeAllowed = info.tradeAllowed;
@@ -81,13 +103,15 @@ export class FollowerState {
   }
 
   private async loadSymbol(symbol: string): Promise<void> {
-    const spec = await this.terminal.symbolInfo(symbol);
+    const sleep = sleepOn(this.clock);
+    const read = <T>(fn: () => Promise<T>) => retryRead(fn, sleep, SYMBOL_READ_WAITS_MS);
+    const spec = await read(() => this.terminal.symbolInfo(symbol));
     this.specs.set(symbol, spec);
     const price = spec.ask > 0 ? spec.ask : spec.bid;
     if (price > 0) {
       const [buy, sell] = await Promise.all([
-        this.terminal.calcMargin({ symbol, operation: 'Buy', volume: 1, price: spec.ask || price }),
-        this.terminal.calcMargin({ symbol, operation: 'Sell', volume: 1, price: spec.bid || price }),
+        read(() => this.terminal.calcMargin({ symbol, operation: 'Buy', volume: 1, price: spec.ask || price })),
+        read(() => this.terminal.calcMargin({ symbol, operation: 'Sell', volume: 1, price: spec.bid || price })),
       ]);
       this.marginPerLot.set(symbol, { buy: buy.margin, sell: sell.margin });
     }
@@ -138,6 +162,10 @@ export class FollowerState {
       case 'lag':
         this.log.warn({ followerId: this.id, dropped: event.dropped }, 'follower stream dropped frames');
         this.handlers.onResync();
+        return;
+      case 'malformed':
+        // Counted by the stream (`stats().malformed`); the cached state is unchanged, so nothing else to do.
+        this.log.warn({ followerId: this.id, err: event.error.message }, 'malformed follower frame ignored');
         return;
       default:
         return;

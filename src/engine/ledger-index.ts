@@ -49,6 +49,21 @@ export class LedgerIndex {
     push(this.byMaster, masterKey(link.masterId, link.masterTicket), link);
   }
 
+  /**
+   * Removes the closed and detached links of a master position or order that is gone: nothing can reopen them any
+   * more, and keeping them would grow the state file (and every write of it) without bound. Returns how many.
+   */
+  dropSettled(masterId: string, masterTicket: number): number {
+    const settled = this.ofMaster(masterId, masterTicket).filter((l) => l.status !== 'open');
+    for (const link of settled) {
+      const i = this.links.indexOf(link);
+      if (i >= 0) this.links.splice(i, 1);
+      remove(this.byMaster, masterKey(link.masterId, link.masterTicket), link);
+      remove(this.byFollower, link.followerId, link);
+    }
+    return settled.length;
+  }
+
   /** Drops closed and detached links older than `before` (epoch ms) from the array and the indexes. */
   prune(before: number): number {
     let removed = 0;

@@ -117,7 +117,13 @@ export class Reconciler {
       list.push(describe(masterId, action, done));
       byFollower.set(action.followerId, list);
     }
-    if (options.apply && result.actions.length > 0) engine.state.changed();
+    if (options.apply) {
+      // Links of master positions that are gone and that no longer hold a copy are history: drop them.
+      const live = new Set(masterRows.map((r) => r.ticket));
+      const gone = new Set(engine.ledger.all().filter((l) => l.masterId === masterId && l.status !== 'open' && !live.has(l.masterTicket)).map((l) => l.masterTicket));
+      for (const ticket of gone) engine.ledger.dropSettled(masterId, ticket);
+      if (result.actions.length > 0 || gone.size > 0) engine.state.changed();
+    }
     for (const cfg of configs) {
       const actions = byFollower.get(cfg.accountId) ?? [];
       const existing = report.followers.find((f) => f.followerId === cfg.accountId);
@@ -149,7 +155,8 @@ export class Reconciler {
       case 'open_missing': {
         const key = `${masterId}#${action.masterTicket}#${action.followerId}`;
         const attempts = this.openAttempts.get(key) ?? 0;
-        if (attempts >= MAX_OPEN_ATTEMPTS || engine.unsettled.has(key)) return 'skipped';
+        // A leg being settled or waiting for its market is not missing: opening it here would copy it twice.
+        if (attempts >= MAX_OPEN_ATTEMPTS || engine.unsettled.has(key) || engine.isQueued(masterId, action.masterTicket, action.followerId)) return 'skipped';
         this.openAttempts.set(key, attempts + 1);
         const master = masterRows.find((r) => r.ticket === action.masterTicket);
         const ok = await this.send(masterId, `rec:${action.masterTicket}`, `r${attempts}:${action.followerId.slice(0, 8)}:`, action.leg, master?.symbol ?? '', master?.lots ?? 0, now);
@@ -167,7 +174,8 @@ export class Reconciler {
                 linkVolumes: action.link ? [{ masterTicket: action.masterTicket, followerTicket: action.ticket, volumeBefore: action.link.volume, volumeAfter: 0, masterVolumeAfter: 0 }] : [],
                 reasons: [],
               };
-        const ok = await this.send(masterId, `orphan:${action.ticket}`, 'r', plan, action.symbol, 0, now);
+        // Keys name the follower: two followers with the same fix would otherwise share a key (422, nothing sent).
+        const ok = await this.send(masterId, `orphan:${action.followerId}:${action.ticket}`, 'r', plan, action.symbol, 0, now);
         if (ok && action.link) action.link.status = 'closed';
         return ok ? 'done' : 'failed';
       }
@@ -175,10 +183,10 @@ export class Reconciler {
         let ok = true;
         if (action.close.length > 0) {
           const plan: LegPlan = { action: 'close', followerId: action.followerId, masterTicket: action.masterTicket, tickets: action.close, linkVolumes: [], reasons: [] };
-          ok = await this.send(masterId, `fix:${action.masterTicket}:${action.current}:${action.target}`, 'r', plan, action.symbol, action.masterVolume, now);
+          ok = await this.send(masterId, `fix:${action.followerId}:${action.masterTicket}:${action.current}:${action.target}`, 'r', plan, action.symbol, action.masterVolume, now);
         }
         if (ok && action.open) {
-          ok = await this.send(masterId, `fix:${action.masterTicket}:${action.current}:${action.target}`, 'r', action.open, action.symbol, action.masterVolume, now, false);
+          ok = await this.send(masterId, `fix:${action.followerId}:${action.masterTicket}:${action.current}:${action.target}`, 'r', action.open, action.symbol, action.masterVolume, now, false);
         }
         if (ok) {
           for (const update of action.links) {
@@ -239,6 +247,7 @@ export class Reconciler {
         engine.ledger.add(link);
       }
     }
+    if (plan.action === 'close') await engine.followSplits([exec]);
     if (exec.status === 'unknown') {
       // Settled by the next run: the tag shows whether it executed (adopt) or not (missing again).
       engine.log.warn({ masterId, followerId: plan.followerId, eventId }, 'reconciliation leg outcome unknown; next run settles it');

@@ -19,6 +19,8 @@ export interface FollowerPlan {
   configure(config: FollowerConfig): void;
   /** What the follower is there to exercise (for the report). */
   role: string;
+  /** Kept at its margin limit: copies may be skipped for margin (`insufficient_margin`) or refused (10019). */
+  marginLimited?: boolean;
 }
 
 /** Brokers with published sessions switched to "always open": a closed market is injected by hand only. */
@@ -122,6 +124,7 @@ export function followerPlans(): FollowerPlan[] {
       masters: [1],
       configure: sizing({ mode: 'fixed', lots: 0.2 }),
       role: 'at its margin limit (3k, 1:50, fixed 0.2)',
+      marginLimited: true,
     },
     {
       nickname: 'f16',

@@ -108,9 +108,6 @@ export function usersFeature(kit: Kit): Composer<BotContext> {
           noMoreArgs(tokens, action === 'own' ? 3 : 2, usage);
           const id = action === 'own' ? parseArg(userIdArg, tokens[1], usage) : null;
           const follower = await kit.resolve(parseArg(followerRef, tokens[action === 'own' ? 2 : 1], usage));
-          if (kit.control.setOwner === undefined) {
-            throw new DeniedError('Assigning owners is not supported by this engine (its control API has no setOwner).');
-          }
           if (id !== null && kit.users.get(id)?.role !== 'owner') throw new DeniedError(`${id} is not an owner; /users role ${id} owner first.`);
           await kit.control.setOwner(follower.id, id);
           if (id !== null) kit.userChanged(id);

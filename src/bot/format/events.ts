@@ -31,7 +31,7 @@ export function classifyLeg(leg: LegOutcome): LegClass {
     case 'queued':
       return 'routine';
     case 'skipped':
-      return leg.reason !== null && ROUTINE_REASONS.has(leg.reason) ? 'routine' : 'problem';
+      return leg.reason !== null && leg.reason.split(',').every((r) => ROUTINE_REASONS.has(r)) ? 'routine' : 'problem';
     default:
       return 'problem';
   }

@@ -3,7 +3,7 @@
  * there; anything not recognised is listed as `key value` so no number is ever hidden.
  */
 import { escapeHtml } from './html.js';
-import { fmtLots, fmtMoney, fmtNum } from './numbers.js';
+import { fmtDateTime, fmtLots, fmtMoney, fmtNum } from './numbers.js';
 
 type Detail = Record<string, number | string | boolean | null>;
 
@@ -52,6 +52,15 @@ const LABELS: Record<string, string> = {
   no_change: 'nothing to change',
 };
 
+/** Words for a code; several codes may come comma-joined ("volume_rounded,rounded_up_to_min"). */
+function labelOf(code: string): string {
+  return code
+    .split(',')
+    .filter((c) => c !== '')
+    .map((c) => LABELS[c] ?? c.replace(/_/g, ' '))
+    .join(', ');
+}
+
 /** Skip reasons that are a configured decision, not a problem: shown, but never loud. */
 export const ROUTINE_REASONS: ReadonlySet<string> = new Set([
   'paused',
@@ -95,19 +104,30 @@ function specifics(code: string, detail: Detail): { text: string; used: Set<stri
   const used = new Set<string>();
   const take = (key: string): void => void used.add(key);
   const parts: string[] = [];
-  if (code === 'insufficient_margin' || code === 'margin_reduced') {
-    const required = num(detail, 'required', 'margin', 'requiredMargin');
-    const free = num(detail, 'free', 'freeMargin', 'available');
-    if (required !== null && free !== null) parts.push(`required ${fmtMoney(required, false)} > free ${fmtMoney(free, false)}`);
-    else if (required !== null) parts.push(`required ${fmtMoney(required, false)}`);
+  // Margin numbers, whatever the code (the planner's pre-check or the broker's own "no money").
+  const required = num(detail, 'required', 'requiredMargin', 'margin');
+  const free = num(detail, 'free', 'freeMargin', 'available');
+  if (required !== null && free !== null) {
+    parts.push(`margin required ${fmtMoney(required, false)} ${required > free ? '>' : 'vs'} free ${fmtMoney(free, false)}`);
     ['required', 'margin', 'requiredMargin', 'free', 'freeMargin', 'available'].forEach(take);
+  } else if (required !== null && (code === 'insufficient_margin' || code === 'margin_reduced')) {
+    parts.push(`margin required ${fmtMoney(required, false)}`);
+    ['required', 'margin', 'requiredMargin'].forEach(take);
   }
-  if (code === 'below_min_volume' || code === 'zero_volume' || code === 'rounded_up_to_min') {
+  const codes = code.split(',');
+  if (codes.includes('below_min_volume') || codes.includes('zero_volume')) {
     const computed = num(detail, 'computed', 'lots', 'from', 'volume');
     const min = num(detail, 'min', 'volumeMin');
     if (computed !== null && min !== null) parts.push(`computed ${fmtLots(computed)} < min ${fmtLots(min)}`);
     else if (computed !== null) parts.push(`computed ${fmtLots(computed)}`);
     ['computed', 'lots', 'from', 'volume', 'min', 'volumeMin', 'to'].forEach(take);
+  }
+  // A resize: the lot before and after (rounding to the step, clamping, margin reduction).
+  const from = num(detail, 'from');
+  const to = num(detail, 'to');
+  if (!used.has('from') && from !== null && to !== null) {
+    parts.push(`${fmtNum(from, 5)} → ${fmtNum(to, 5)} lots`);
+    ['from', 'to'].forEach(take);
   }
   if (code === 'symbol_not_found') {
     const symbol = str(detail, 'symbol');
@@ -115,9 +135,14 @@ function specifics(code: string, detail: Detail): { text: string; used: Set<stri
     if (symbol !== null) parts.push(where === null ? symbol : `${symbol} at ${where}`);
     ['symbol', 'server', 'broker', 'company'].forEach(take);
   }
+  // A broker message that only repeats the reason, or says it went fine, adds nothing.
+  const message = str(detail, 'message');
+  if (message !== null && (message.toLowerCase() === labelOf(code).toLowerCase() || /^request (executed|completed)/i.test(message))) take('message');
   for (const [key, value] of Object.entries(detail)) {
     if (used.has(key) || value === null) continue;
-    parts.push(`${key} ${typeof value === 'number' ? fmtNum(value, 5) : String(value)}`);
+    // Epoch milliseconds (nextOpen, expiresAt, …) read better as a time.
+    const shown = typeof value === 'number' ? (value > 1e12 && value < 1e14 ? fmtDateTime(value) : fmtNum(value, 5)) : String(value);
+    parts.push(`${key} ${shown}`);
   }
   return { text: parts.join(', '), used };
 }
@@ -128,7 +153,7 @@ export function reasonHtml(code: string | null, detail: Detail = {}): string {
     const { text } = specifics('', detail);
     return escapeHtml(text);
   }
-  const label = LABELS[code] ?? code.replace(/_/g, ' ');
+  const label = labelOf(code);
   const { text } = specifics(code, detail);
   return escapeHtml(text === '' ? label : `${label} (${text})`);
 }

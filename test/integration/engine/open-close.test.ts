@@ -22,5 +22,8 @@ describe('engine: opens and closes on every follower', () => {
     await w.engine.idle();
     master.close(r.order);
     await waitFor(() => copiesOn(w, 'apex').length === 0 && copiesOn(w, 'raw').length === 0 && copiesOn(w, 'mt4').length === 0, 'copies closed');
+    await w.engine.idle();
+    // The master position is gone: its links are history and leave the state file.
+    expect(w.store.data.links.filter((l) => l.masterTicket === r.order)).toEqual([]);
   });
 });

@@ -8,7 +8,7 @@ import {
   OrderOutcomeUnknownError,
   type OrderBatchRequest,
 } from '../../../src/fxsocket/index.js';
-import { rejection, startHarness, type Harness } from './harness.js';
+import { rejection, startHarness, until, type Harness } from './harness.js';
 
 let h: Harness;
 afterEach(async () => {
@@ -72,9 +72,10 @@ describe('POST /v1/orders', () => {
 
   it('the same key while the first call runs is 409 idempotency_in_flight (retry with the same key)', async () => {
     h = await startHarness();
-    h.sim.account('master').faults.set({ latencyMs: 300 });
+    h.sim.account('master').faults.set({ latencyMs: 1_500 });
     const first = h.client.placeOrders(fanOut(), { idempotencyKey: 'k-flight' });
-    await new Promise((resolve) => setTimeout(resolve, 50));
+    // The followers' legs (no latency) have run: the batch is registered and still running on the master leg.
+    await until(() => h.sim.account('apex-follower').positions().length === 1);
     const error = await rejection(h.client.placeOrders(fanOut(), { idempotencyKey: 'k-flight' }));
     expect(error).toBeInstanceOf(IdempotencyInFlightError);
     expect(error).toMatchObject({ action: 'retry', context: { status: 409 } });
@@ -110,7 +111,8 @@ describe('POST /v1/orders', () => {
     const error = await rejection(h.client.placeOrders(fanOut(), { idempotencyKey: 'k-timeout' }));
     expect(error).toBeInstanceOf(OrderOutcomeUnknownError);
     expect(error).toMatchObject({ code: 'timeout', context: { idempotencyKey: 'k-timeout' } });
-    await new Promise((resolve) => setTimeout(resolve, 500));
+    // The batch keeps running server-side; once it is done, the replay answers from the stored reply.
+    await until(() => openCount() === 4);
     const replay = await h.client.placeOrders(fanOut(), { idempotencyKey: 'k-timeout', timeoutMs: 5_000 });
     expect(replay.idempotent_replay).toBe(true);
     expect(openCount()).toBe(4);

@@ -14,7 +14,7 @@ const TTL = 120_000;
 
 beforeAll(async () => {
   world = await startEngineWorld({ follow: ['apex', 'raw'] });
-  await world.control.setOwner?.(world.ids.apex, OWNER);
+  await world.control.setOwner(world.ids.apex, OWNER);
   h = await createHarness({ control: world.control, confirmTtlMs: TTL });
   // One master trade, so sizing previews have history and /positions, /history and /why have rows.
   const r = world.sim.account('master').send({ symbol: 'EURUSD', operation: 'Buy', volume: 0.37 });
@@ -102,8 +102,15 @@ describe('access', () => {
     const calls = await h.send(VIEWER, '/status@fxmirror_bot', { chatId: group });
     expect(texts(calls, group)).toHaveLength(1);
     expect(await h.send(STRANGER, '/status@fxmirror_bot', { chatId: group })).toEqual([]);
-    // Plain chatter in a group is ignored.
+    // Plain chatter and commands for other bots are ignored in a group.
     expect(texts(await h.send(VIEWER, 'hi all', { chatId: group }))).toEqual([]);
+    expect(texts(await h.send(VIEWER, '/status@otherbot', { chatId: group }))).toEqual([]);
+    expect(await h.send(STRANGER, '/start@otherbot', { chatId: group })).toEqual([]);
+    expect(texts(await h.send(VIEWER, '/nosuch@fxmirror_bot', { chatId: group }), group)[0]).toContain('Unknown command /nosuch');
+  });
+
+  it('commands are case-insensitive', async () => {
+    expect(await reply(VIEWER, '/Status')).toContain('<b>Masters</b>');
   });
 });
 

@@ -15,7 +15,6 @@ import { createMemoryUsers } from '../../../src/bot/memory-users.js';
 import type { MemoryUserDirectory } from '../../../src/bot/memory-users.js';
 import { defaultAlerts, silentLogger } from '../../../src/bot/ports.js';
 import type { BotControl, BotLogger, ChatUser, Clock, Role } from '../../../src/bot/ports.js';
-import type { FollowerConfig } from '../../../src/domain/config.js';
 import { systemClock } from '../../../src/engine/clock.js';
 import { createEngine } from '../../../src/engine/index.js';
 import type { CopierEvent, Engine } from '../../../src/engine/index.js';
@@ -162,7 +161,7 @@ export interface EngineWorld {
   sim: Sim;
   engine: Engine;
   store: Store;
-  /** The engine's control API plus `setOwner` (writes the follower's `ownerUserId` in the state document). */
+  /** The engine's control API. */
   control: BotControl;
   events: CopierEvent[];
   ids: { master: string; apex: string; raw: string; mt4: string };
@@ -191,16 +190,7 @@ export async function startEngineWorld(options: { follow?: ('apex' | 'raw' | 'mt
   for (const f of options.follow ?? []) await engine.control.follow(ids[f], ids.master);
   await engine.idle();
   await waitFor(() => (options.follow ?? []).every((f) => engine.runtime.followers.get(ids[f])?.summary !== null), 'follower caches');
-  // The contract has no owner setter yet; this test adapter writes the field in the state document.
-  const control: BotControl = Object.assign(Object.create(engine.control) as BotControl, {
-    async setOwner(followerId: string, userId: number | null): Promise<FollowerConfig> {
-      const cfg = store.data.followers.find((f) => f.accountId === followerId);
-      if (cfg === undefined) throw new Error(`not a follower: ${followerId}`);
-      cfg.ownerUserId = userId;
-      store.changed();
-      return structuredClone(cfg);
-    },
-  });
+  const control: BotControl = engine.control;
   return {
     sim,
     engine,

@@ -29,6 +29,20 @@ describe('DropOldestQueue', () => {
     expect([queue.shift(), queue.shift(), queue.shift(), queue.shift()]).toEqual([2, 3, 4, undefined]);
   });
 
+  it('grows lazily up to its capacity, keeping order across the wrap, then drops', () => {
+    const queue = new DropOldestQueue<number>(100);
+    for (let i = 0; i < 10; i += 1) queue.push(i);
+    for (let i = 0; i < 5; i += 1) queue.shift();
+    for (let i = 10; i < 105; i += 1) queue.push(i);
+    expect(queue.size).toBe(100);
+    expect(queue.dropped).toBe(0);
+    expect(queue.push(105)).toBe(true);
+    expect(queue.dropped).toBe(1);
+    const drained: number[] = [];
+    for (let item = queue.shift(); item !== undefined; item = queue.shift()) drained.push(item);
+    expect(drained).toEqual(Array.from({ length: 100 }, (_, i) => i + 6));
+  });
+
   it('grows without bound when the capacity is 0', () => {
     const queue = new DropOldestQueue<number>(0);
     for (let i = 0; i < 100; i += 1) queue.push(i);

@@ -260,7 +260,7 @@ describe('TerminalStream', () => {
 
   it('keeps a healthy connection that answers pings', async () => {
     const server = await fakeServer();
-    const { stream: s, events } = stream(server.url, { pingIntervalMs: 20, livenessTimeoutMs: 30 });
+    const { stream: s, events } = stream(server.url, { pingIntervalMs: 20, livenessTimeoutMs: 1_000 });
     s.start();
     await new Promise((resolve) => setTimeout(resolve, 300));
     expect(ofType(events, 'closed')).toHaveLength(0);

@@ -1,0 +1,74 @@
+/** The trial's figures as a plain-text table, and the findings behind any non-zero one. */
+import type { Finding } from './expect.js';
+import type { TrialReport } from './trial.js';
+
+function table(rows: [string, string | number][]): string {
+  const w = Math.max(...rows.map(([k]) => k.length));
+  return rows.map(([k, v]) => `  ${k.padEnd(w)}  ${v}`).join('\n');
+}
+
+function findings(title: string, list: readonly Finding[], max = 15): string {
+  if (list.length === 0) return '';
+  const lines = list.slice(0, max).map((f) => `    ${f.follower} ← ${f.master} #${f.ticket}: ${f.what}`);
+  if (list.length > max) lines.push(`    … and ${list.length - max} more`);
+  return `\n  ${title}:\n${lines.join('\n')}`;
+}
+
+/** Formats a report for the terminal. */
+export function formatReport(r: TrialReport): string {
+  const c = r.check;
+  const o = r.options;
+  const faultKinds = Object.entries(r.faults)
+    .filter(([, n]) => n > 0)
+    .sort((a, b) => b[1] - a[1])
+    .map(([k, n]) => `${k} ${n}`)
+    .join(', ');
+  const skipped = Object.entries(c.skippedByRules)
+    .sort((a, b) => b[1] - a[1])
+    .map(([k, n]) => `${k} ${n}`)
+    .join(', ');
+  const justified = Object.entries(c.justifiedMissing)
+    .map(([k, n]) => `${k} ${n}`)
+    .join(', ');
+  const actions = Object.entries(r.actions)
+    .filter(([, n]) => n > 0)
+    .map(([k, n]) => `${k} ${n}`)
+    .join(', ');
+  const rows: [string, string | number][] = [
+    ['seed', o.seed],
+    ['masters / followers', `${o.masters} / ${o.followers}`],
+    ['master events', `${r.events} (${actions}; ${r.triggeredOpens} pending fills)`],
+    ['faults injected', faultKinds || 'none'],
+    ['  by the runner', `ws drops ${r.injected.wsDrops}, frame-drop bursts ${r.injected.frameDropBursts}, latency spikes ${r.injected.latencySpikes}, 504s armed ${r.injected.timeout504Armed}, market closures ${r.injected.marketClosures}`],
+    ['kills survived', `${r.kills.survived}/${r.kills.total} (${r.kills.onOrderArrival} as an order reached a follower)`],
+    ['state file valid after kill', `${r.kills.stateValidAfter}/${r.kills.total}`],
+    ['copies expected / present', `${c.copiesExpected} / ${c.copiesPresent} (of ${c.pairs} follower × master-order pairs)`],
+    ['skipped by the rules', skipped || 'none'],
+    ['missing, explained', justified || 'none'],
+    ['rejections / unknown outcomes', `${c.outcomes.rejections} / ${c.outcomes.unknown} (${c.outcomes.reported} reported, ${c.outcomes.lostToKill} answered to a killed copier)`],
+    ['copy latency (master fill → follower order)', `p50 ${r.copyLatencyMs.p50} ms, p95 ${r.copyLatencyMs.p95} ms, p99 ${r.copyLatencyMs.p99} ms, max ${r.copyLatencyMs.max} ms (${r.copyLatencyMs.samples} live copies; ${r.copyLatencyMs.viaReconciliation} more made by reconciliation after a restart)`],
+    ['duplicates', c.duplicates.length],
+    ['orphans', c.orphans.length],
+    ['lost', c.lost.length],
+    ['volume set by reconciliation rounding', `${c.volumeByReconcilePath} (a missed event reconciled: rounds the ratio, not the closed part)`],
+    ['wrong volume', c.wrongVolume.length],
+    ['wrong SL/TP', c.wrongStops.length],
+    ['wrong symbol/side/kind/price', c.wrongOther.length],
+    ['unreported', c.unreported.length],
+    ['crashes', r.crashes.count],
+    ['duration', `${Math.round(r.durationMs / 1000)} s`],
+  ];
+  let out = `fxmirror chaos trial\n${table(rows)}`;
+  out += findings('duplicates', c.duplicates);
+  out += findings('orphans', c.orphans);
+  out += findings('lost', c.lost);
+  out += findings('wrong volume', c.wrongVolume);
+  out += findings('wrong SL/TP', c.wrongStops);
+  out += findings('wrong symbol/side/kind/price', c.wrongOther);
+  out += findings('unreported', c.unreported);
+  if (r.crashes.details.length > 0) out += `\n  crashes:\n${r.crashes.details.map((d) => `    ${d}`).join('\n')}`;
+  if (r.kills.stateInvalid.length > 0) out += `\n  invalid state file:\n${r.kills.stateInvalid.map((d) => `    ${d}`).join('\n')}`;
+  if (r.driverRefused.length > 0) out += `\n  master actions the broker refused (trial bug):\n${r.driverRefused.slice(0, 10).map((d) => `    ${d}`).join('\n')}`;
+  out += `\n${r.failures.length === 0 ? 'PASS: every zero-required figure is zero' : `FAIL: ${r.failures.join(', ')}`}\n  logs: ${r.logs.stdout}, ${r.logs.stderr}\n`;
+  return out;
+}

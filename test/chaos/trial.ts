@@ -1,0 +1,377 @@
+/**
+ * One chaos trial, start to end: a simulator in this process (so it counts at the source), the copier as a separate
+ * process on a real state file, seeded master actions and faults, SIGKILLs at random moments (some right as an order
+ * reaches a follower), a state-file check after every kill, then quiet, reconciliation, a graceful stop and the
+ * invariants. Returns the figures; never throws for a failed invariant (the caller decides).
+ */
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { DEFAULT_ENGINE_OPTIONS } from '../../src/engine/index.js';
+import { createSimulator } from '../../src/sim/index.js';
+import type { AccountHandle, Sim } from '../../src/sim/index.js';
+import { deriveSeed, Rng } from '../../src/sim/rng.js';
+import { openStore } from '../../src/store/index.js';
+import type { JournalEntry } from '../../src/store/index.js';
+import { CopierProcess, readState } from './copier.js';
+import type { Incarnation } from './copier.js';
+import { FaultInjector, MasterDriver } from './driver.js';
+import type { InjectedCounts, MasterActionKind } from './driver.js';
+import { checkInvariants } from './expect.js';
+import type { CheckResult, StreamLine } from './expect.js';
+import { SimRecorder } from './recorder.js';
+import { buildWorld } from './world.js';
+
+export const CHAOS_API_KEY = 'fxs_live_chaosTrialKey0123456789';
+
+export interface TrialOptions {
+  seed: number;
+  events: number;
+  masters: number;
+  followers: number;
+  kills: number;
+  /** Pause between master actions, ms (uniform). */
+  gapMs: [number, number];
+  /** 5xx rate on terminal REST, batch-leg timeouts, 504s that executed. */
+  rates?: { error5xx: number; legTimeout: number; timeout504: number };
+  /** Where logs and the state file go; default a temp dir, removed unless `keep`. */
+  dir?: string;
+  keep?: boolean;
+  /** Progress lines (to stderr in the CLI). */
+  progress?: (line: string) => void;
+  /** Longest wait for the books to settle after the faults stop. */
+  settleMaxMs?: number;
+}
+
+export interface TrialReport {
+  options: TrialOptions;
+  dir: string;
+  durationMs: number;
+  events: number;
+  actions: Record<MasterActionKind, number>;
+  triggeredOpens: number;
+  driverRefused: string[];
+  faults: Record<string, number>;
+  injected: InjectedCounts;
+  kills: { total: number; onOrderArrival: number; survived: number; stateValidAfter: number; stateInvalid: string[] };
+  crashes: { count: number; details: string[] };
+  copyLatencyMs: { samples: number; viaReconciliation: number; p50: number; p95: number; p99: number; max: number };
+  check: CheckResult;
+  logs: { stdout: string; stderr: string };
+  /** Zero-required figures that are not zero. */
+  failures: string[];
+}
+
+const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+
+function percentile(sorted: readonly number[], p: number): number {
+  if (sorted.length === 0) return 0;
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] as number;
+}
+
+/** Runs one trial. */
+export async function runTrial(options: TrialOptions): Promise<TrialReport> {
+  const started = Date.now();
+  const progress = options.progress ?? (() => undefined);
+  const rates = options.rates ?? { error5xx: 0.05, legTimeout: 0.02, timeout504: 0.02 };
+  const dir = options.dir ?? (await mkdtemp(join(tmpdir(), 'fxmirror-chaos-')));
+  await mkdir(dir, { recursive: true });
+  const dataDir = join(dir, 'data');
+  const world = buildWorld(options.seed, options.masters, options.followers);
+  const rng = new Rng(deriveSeed(options.seed, 'chaos-runner'));
+  const magic = DEFAULT_ENGINE_OPTIONS.magic;
+
+  const sim: Sim = await createSimulator({
+    seed: options.seed,
+    port: 0,
+    world: world.spec,
+    priceFeed: false,
+    demoTrader: false,
+    marketHours: 'always',
+    apiKeys: { full: [CHAOS_API_KEY], readOnly: [] },
+  });
+  const masterHandles = world.masters.map((m) => ({ id: m.id, handle: sim.account(m.id) }));
+  const followerHandles: AccountHandle[] = world.followers.map((f) => sim.account(f.id));
+  const initialBalances = new Map<string, number>([...masterHandles.map((m) => [m.id, m.handle.summary().balance] as const), ...world.followers.map((f) => [f.id, sim.account(f.id).summary().balance] as const)]);
+
+  // Configuration lives in the state file: seed it before the first start.
+  const store = await openStore({ dataDir });
+  for (const m of world.masters) store.data.masters.push({ accountId: m.id, paused: false });
+  for (const f of world.followers) store.data.followers.push(structuredClone(f.config));
+  store.changed();
+  await store.close();
+
+  const recorder = new SimRecorder({
+    sim,
+    magic,
+    followers: new Map(world.followers.map((f) => [f.id, { hedging: f.account.marginMode !== 'Netting' }] as const)),
+    masters: world.masters.map((m) => m.id),
+  });
+  const stream: StreamLine[] = [];
+  const journal = new Map<string, JournalEntry>();
+  const mergeJournal = (rows: readonly JournalEntry[]) => {
+    for (const j of rows) journal.set(JSON.stringify(j), j);
+  };
+  const crashes: string[] = [];
+  let supervising = true;
+  let ready = false;
+  const readyWaiters = new Set<() => void>();
+  const readyAt = new Map<number, number>();
+  const markReady = () => {
+    const inc = copier.incarnation;
+    if (inc && !readyAt.has(inc.index)) readyAt.set(inc.index, Date.now());
+    ready = true;
+    for (const w of readyWaiters) w();
+    readyWaiters.clear();
+  };
+  const copier = new CopierProcess({
+    dataDir,
+    stdoutFile: join(dir, 'copier.stdout.log'),
+    stderrFile: join(dir, 'copier.stderr.log'),
+    env: {
+      ...Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('FXSOCKET_') && !k.startsWith('FXMIRROR_') && !k.startsWith('TELEGRAM_'))) as Record<string, string>,
+      FXSOCKET_API_KEY: CHAOS_API_KEY,
+      FXSOCKET_API_URL: sim.url,
+      FXMIRROR_DATA: dataDir,
+      FXMIRROR_RECONCILE_SECONDS: '5',
+      FXMIRROR_LOG_LEVEL: 'info',
+    },
+    onStdoutLine: (line) => {
+      stream.push({ at: Date.now(), line });
+      if (/Reconciliation.*\(startup\)/.test(line)) markReady();
+    },
+    onStderrLine: (line) => {
+      if (line.includes('startup reconciliation failed')) markReady();
+    },
+    onExit: (inc: Incarnation) => {
+      ready = false;
+      if (!inc.killedByRunner) {
+        crashes.push(`incarnation ${inc.index} exited by itself (code ${inc.exitCode}, signal ${inc.signal}): ${inc.stderrTail.slice(-3).join(' | ')}`);
+        // As a supervisor (systemd, Docker) would: start it again.
+        if (supervising) setTimeout(() => {
+          if (supervising && !copier.running) copier.start();
+        }, 1000);
+      }
+    },
+  });
+  const waitReady = (ms: number) =>
+    ready
+      ? Promise.resolve(true)
+      : new Promise<boolean>((resolve) => {
+          const done = () => {
+            clearTimeout(t);
+            resolve(true);
+          };
+          const t = setTimeout(() => {
+            readyWaiters.delete(done);
+            resolve(false);
+          }, ms);
+          readyWaiters.add(done);
+        });
+
+  const faults = new FaultInjector(sim, masterHandles.map((m) => m.handle), followerHandles, new Rng(deriveSeed(options.seed, 'chaos-faults')), rates);
+  const driver = new MasterDriver(sim, masterHandles, new Rng(deriveSeed(options.seed, 'chaos-masters')));
+  const lineageTimer = setInterval(() => recorder.refreshLineage(), 200);
+
+  // Source-side copy latency: a master's deal → the first order for that position reaching each follower.
+  const masterDealAt = new Map<string, { t: bigint; at: number }>();
+  const latencies: { ms: number; dealAt: number; orderAt: number }[] = [];
+  const seenLatency = new Set<string>();
+  const onTradeFrame = (e: { accountId: string; position: number; entry: string; t: bigint }) => {
+    if (e.entry === 'In' && world.masters.some((m) => m.id === e.accountId)) masterDealAt.set(`${e.accountId}#${e.position}`, { t: e.t, at: Date.now() });
+  };
+  sim.events.on('tradeFrame', onTradeFrame);
+  const onOrder = (e: { accountId: string; comment: string; t: bigint }) => {
+    const m = /fxm:([0-9a-z]{7}):([0-9a-z]+):/.exec(e.comment);
+    if (!m) return;
+    const masterId = recorder.masterOfShort(m[1] as string);
+    if (!masterId) return;
+    const ticket = parseInt(m[2] as string, 36);
+    const k = `${e.accountId}|${masterId}#${ticket}`;
+    if (seenLatency.has(k)) return;
+    seenLatency.add(k);
+    const t0 = masterDealAt.get(`${masterId}#${ticket}`);
+    if (t0 !== undefined) latencies.push({ ms: Number(e.t - t0.t) / 1e6, dealAt: t0.at, orderAt: Date.now() });
+  };
+  sim.events.on('orderReceived', onOrder);
+
+  // Kills: spread over the event phase; about half fire the moment an order reaches a follower.
+  const killAt = new Set<number>();
+  if (options.kills > 0) {
+    const span = options.events / options.kills;
+    for (let k = 0; k < options.kills; k++) killAt.add(Math.min(options.events - 1, Math.floor(span * k + span * (0.3 + 0.4 * rng.next()))));
+  }
+  const kills = { total: 0, onOrderArrival: 0, survived: 0, stateValidAfter: 0, stateInvalid: [] as string[] };
+  let killTask: Promise<void> = Promise.resolve();
+  const doKill = async (onOrder: boolean): Promise<void> => {
+    for (let i = 0; i < 100 && !copier.running; i++) await sleep(100);
+    if (!copier.running) return;
+    if (onOrder) {
+      await new Promise<void>((resolve) => {
+        const fallback = setTimeout(() => {
+          cancel();
+          copier.kill('SIGKILL');
+          resolve();
+        }, 3000);
+        const cancel = recorder.onNextFollowerOrder(() => {
+          clearTimeout(fallback);
+          if (copier.kill('SIGKILL')) kills.onOrderArrival++;
+          resolve();
+        });
+      });
+    } else {
+      copier.kill('SIGKILL');
+    }
+    kills.total++;
+    faults.counts.kills++;
+    await copier.waitExit();
+    const state = await readState(dataDir);
+    if (state.ok) {
+      kills.stateValidAfter++;
+      mergeJournal(state.state.journal);
+    } else kills.stateInvalid.push(state.error);
+    await sleep(200 + rng.int(1300));
+    copier.start();
+    kills.survived++;
+  };
+
+  progress(`chaos: seed ${options.seed}, ${options.events} events, ${options.masters} master(s), ${options.followers} followers, ${options.kills} kills; logs in ${dir}`);
+  faults.start();
+  copier.start();
+  if (!(await waitReady(30_000))) progress('chaos: the copier did not report its start-up reconciliation within 30 s');
+
+  // The event phase.
+  const closeAt = new Set([Math.floor(options.events * 0.3), Math.floor(options.events * 0.65)]);
+  let events = 0;
+  for (let i = 0; i < options.events; i++) {
+    if (killAt.has(i)) {
+      await killTask;
+      killTask = doKill(rng.chance(0.5));
+    }
+    if (closeAt.has(i)) faults.closeMarket('USDJPY', 8000 + rng.int(12_000));
+    faults.step();
+    const did = driver.step(Date.now());
+    if (did) events++;
+    if (i % 50 === 49) progress(`chaos: ${i + 1}/${options.events} events, ${kills.total} kills, copier ${copier.running ? 'up' : 'down'}`);
+    await sleep(options.gapMs[0] + rng.int(options.gapMs[1] - options.gapMs[0] + 1));
+  }
+  await killTask;
+
+  // Quiet: no more faults; the copier catches up and reconciles.
+  faults.stop();
+  if (!copier.running) copier.start();
+  await waitReady(30_000);
+  const settleStart = Date.now();
+  const settleMax = options.settleMaxMs ?? 90_000;
+  const fingerprint = () =>
+    JSON.stringify(world.followers.map((f) => sim.account(f.id).positions().map((r) => [r.ticket, r.lots, r.stopLoss, r.takeProfit, r.openPrice])));
+  let last = fingerprint();
+  let stableSince = Date.now();
+  const timerRuns = () => stream.filter((s) => s.at >= settleStart && /Reconciliation.*\(timer\)/.test(s.line)).length;
+  while (Date.now() - settleStart < settleMax) {
+    await sleep(500);
+    const now = fingerprint();
+    if (now !== last) {
+      last = now;
+      stableSince = Date.now();
+    }
+    if (timerRuns() >= 3 && Date.now() - stableSince >= 8000) break;
+  }
+  progress(`chaos: settled after ${Math.round((Date.now() - settleStart) / 1000)} s (${timerRuns()} timer reconciliations)`);
+
+  // Graceful stop: the final state is flushed; it must be valid too.
+  supervising = false;
+  await copier.stop();
+  const last_ = copier.incarnations.at(-1);
+  if (last_ && last_.exitCode !== 0 && !(last_.signal === 'SIGKILL' && last_.killedByRunner)) crashes.push(`graceful stop ended with code ${last_.exitCode} signal ${last_.signal}`);
+  const finalState = await readState(dataDir);
+  if (finalState.ok) mergeJournal(finalState.state.journal);
+  else kills.stateInvalid.push(`final: ${finalState.error}`);
+
+  clearInterval(lineageTimer);
+  recorder.refreshLineage();
+  const check = checkInvariants({
+    world,
+    sim,
+    magic,
+    driver,
+    journal: [...journal.values()],
+    stream,
+    recorder,
+    incarnations: copier.incarnations,
+    killGraceMs: 3000,
+    initialBalances,
+  });
+  const simStats = sim.stats();
+  sim.events.off('tradeFrame', onTradeFrame);
+  sim.events.off('orderReceived', onOrder);
+  recorder.close();
+  await copier.close();
+  await sim.close();
+
+  // Live copies: the master's deal happened while a started copier was running, and it was still running when the
+  // order arrived. The others were made by a later incarnation's reconciliation.
+  const live = latencies.filter((l) =>
+    copier.incarnations.some((inc) => {
+      const r = readyAt.get(inc.index);
+      return r !== undefined && r <= l.dealAt && (inc.endedAt === null || inc.endedAt >= l.orderAt);
+    }),
+  );
+  const sorted = live.map((l) => l.ms).sort((a, b) => a - b);
+  const round1 = (x: number) => Math.round(x * 10) / 10;
+  const report: TrialReport = {
+    options,
+    dir,
+    durationMs: Date.now() - started,
+    events,
+    actions: { ...driver.counts },
+    triggeredOpens: driver.triggeredOpens,
+    driverRefused: driver.refused,
+    faults: { ...simStats.faults, marketClosed: faults.counts.marketClosures, kill: kills.total },
+    injected: { ...faults.counts },
+    kills,
+    crashes: { count: crashes.length, details: crashes },
+    copyLatencyMs: { samples: sorted.length, viaReconciliation: latencies.length - live.length, p50: round1(percentile(sorted, 50)), p95: round1(percentile(sorted, 95)), p99: round1(percentile(sorted, 99)), max: round1(sorted.at(-1) ?? 0) },
+    check,
+    logs: { stdout: join(dir, 'copier.stdout.log'), stderr: join(dir, 'copier.stderr.log') },
+    failures: [],
+  };
+  report.failures = failuresOf(report);
+  // What is needed to investigate a failure after the fact.
+  await writeFile(
+    join(dir, 'trial.json'),
+    JSON.stringify(
+      {
+        report,
+        world: { masters: world.masters, followers: world.followers.map((f) => ({ nickname: f.nickname, id: f.id, broker: f.account.broker, marginMode: f.account.marginMode, config: f.config })) },
+        positions: [...driver.positions.values()],
+        pendings: [...driver.pendings.values()],
+        exchanges: recorder.exchanges,
+        duplicatesAtSource: recorder.duplicates,
+        incarnations: copier.incarnations,
+      },
+      null,
+      1,
+    ),
+  );
+  if (!options.keep && options.dir === undefined && report.failures.length === 0) await rm(dir, { recursive: true, force: true });
+  return report;
+}
+
+/** Every figure that must be zero (or complete) and is not. */
+export function failuresOf(r: TrialReport): string[] {
+  const f: string[] = [];
+  const c = r.check;
+  if (c.duplicates.length > 0) f.push(`duplicates ${c.duplicates.length}`);
+  if (c.orphans.length > 0) f.push(`orphans ${c.orphans.length}`);
+  if (c.lost.length > 0) f.push(`lost ${c.lost.length}`);
+  if (c.wrongVolume.length > 0) f.push(`wrong volume ${c.wrongVolume.length}`);
+  if (c.wrongStops.length > 0) f.push(`wrong SL/TP ${c.wrongStops.length}`);
+  if (c.wrongOther.length > 0) f.push(`wrong symbol/side/kind/price ${c.wrongOther.length}`);
+  if (c.unreported.length > 0) f.push(`unreported ${c.unreported.length}`);
+  if (r.crashes.count > 0) f.push(`crashes ${r.crashes.count}`);
+  if (r.kills.stateInvalid.length > 0) f.push(`state file invalid ${r.kills.stateInvalid.length}`);
+  if (r.kills.total !== r.options.kills) f.push(`kills ${r.kills.total}/${r.options.kills}`);
+  if (r.driverRefused.length > 0) f.push(`master actions refused ${r.driverRefused.length}`);
+  return f;
+}

@@ -1,0 +1,101 @@
+/**
+ * Reconciliation against the broker (design.md §3, Reconciliation and State): a copy the follower's owner closed by
+ * hand is detached and never reopened; a lost state file is rebuilt from the broker's tags alone.
+ */
+import { rm, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { STATE_FILE } from '../../../src/store/index.js';
+import { copiesOn, legOf, startWorld, waitCopied, waitFor } from './harness.js';
+import type { World } from './harness.js';
+
+describe('engine: reconciliation', () => {
+  let world: World | undefined;
+  afterEach(async () => {
+    await world?.close();
+    world = undefined;
+  });
+
+  it('a copy closed by hand on the follower is marked detached and never reopened', async () => {
+    world = await startWorld({ follow: ['apex', 'mt4'] });
+    const w = world;
+    const master = w.sim.account('master');
+    const r = master.send({ symbol: 'EURUSD', operation: 'Buy', volume: 0.2 });
+    await waitCopied(w, r.order, 'open');
+    await waitFor(() => copiesOn(w, 'apex').length === 1 && copiesOn(w, 'mt4').length === 1, 'copies');
+    await w.engine.idle();
+
+    const ticket = copiesOn(w, 'apex')[0]?.ticket ?? 0;
+    expect(w.sim.account('apex-follower').close(ticket).success).toBe(true);
+
+    const first = await w.engine.control.reconcile({ apply: true });
+    const apexActions = first.followers.find((f) => f.followerId === w.ids.apex)?.actions ?? [];
+    expect(apexActions).toEqual([expect.objectContaining({ kind: 'mark_detached', masterTicket: r.order, followerTicket: ticket, result: 'done' })]);
+    expect(first.followers.find((f) => f.followerId === w.ids.mt4)?.actions).toEqual([]);
+    const second = await w.engine.control.reconcile({ apply: true });
+    expect(second.followers.flatMap((f) => f.actions)).toEqual([]);
+    await w.engine.idle();
+    expect(copiesOn(w, 'apex')).toHaveLength(0);
+    expect(w.engine.runtime.ledger.ofFollower(w.ids.apex).map((l) => l.status)).toEqual(['detached']);
+
+    // Later master events leave the detached copy alone; the other follower still follows.
+    master.modify({ ticket: r.order, stopLoss: 1.07 });
+    const mod = await waitCopied(w, r.order, 'modify');
+    expect(legOf(mod, w, 'apex')).toMatchObject({ status: 'skipped', reason: 'detached' });
+    expect(legOf(mod, w, 'mt4').status).toBe('modified');
+    await w.engine.idle();
+    master.close(r.order);
+    const closed = await waitCopied(w, r.order, 'close');
+    expect(legOf(closed, w, 'apex')).toMatchObject({ status: 'skipped', reason: 'detached' });
+    expect(legOf(closed, w, 'mt4').status).toBe('closed');
+    await w.engine.idle();
+    expect(copiesOn(w, 'apex')).toHaveLength(0);
+  });
+
+  it('a deleted state file is rebuilt from the broker’s tags, and the master’s closes still reach the copies', async () => {
+    world = await startWorld({ follow: ['apex', 'raw', 'mt4'] });
+    const w = world;
+    const master = w.sim.account('master');
+    const a = master.send({ symbol: 'EURUSD', operation: 'Buy', volume: 0.3 });
+    const b = master.send({ symbol: 'XAUUSD', operation: 'Sell', volume: 0.2 });
+    await waitCopied(w, a.order, 'open');
+    await waitCopied(w, b.order, 'open');
+    await waitFor(() => (['apex', 'raw', 'mt4'] as const).every((f) => copiesOn(w, f).length === 2), 'copies');
+    await w.engine.idle();
+    const before = (['apex', 'raw', 'mt4'] as const).map((f) => copiesOn(w, f).map((p) => [p.ticket, p.lots]));
+
+    await w.restart(undefined, async () => {
+      await stat(join(w.dir, STATE_FILE));
+      await rm(join(w.dir, STATE_FILE));
+    });
+    expect(w.engine.control.status().masters).toEqual([]);
+    expect(w.engine.runtime.ledger.all()).toEqual([]);
+    await w.engine.control.setMaster(w.ids.master);
+    for (const f of ['apex', 'raw', 'mt4'] as const) await w.engine.control.follow(w.ids[f], w.ids.master);
+    await w.engine.idle();
+
+    const report = await w.engine.control.reconcile({ apply: true });
+    for (const f of ['apex', 'raw', 'mt4'] as const) {
+      const actions = report.followers.find((x) => x.followerId === w.ids[f])?.actions ?? [];
+      expect(actions.map((x) => [x.kind, x.result]), f).toEqual([
+        ['adopt', 'done'],
+        ['adopt', 'done'],
+      ]);
+      expect(actions.map((x) => x.masterTicket).sort()).toEqual([a.order, b.order].sort());
+    }
+    expect((await w.engine.control.reconcile({ apply: true })).followers.flatMap((f) => f.actions)).toEqual([]);
+    // Nothing was opened or closed by the rebuild.
+    expect((['apex', 'raw', 'mt4'] as const).map((f) => copiesOn(w, f).map((p) => [p.ticket, p.lots]))).toEqual(before);
+
+    master.close(a.order);
+    const closed = await waitCopied(w, a.order, 'close');
+    for (const f of ['apex', 'raw', 'mt4'] as const) expect(legOf(closed, w, f).status).toBe('closed');
+    await w.engine.idle();
+    master.close(b.order, 0.1);
+    const partial = await waitCopied(w, b.order, 'close');
+    expect(legOf(partial, w, 'apex')).toMatchObject({ status: 'closed', volume: 0.1 });
+    await w.engine.idle();
+    await waitFor(() => copiesOn(w, 'apex').length === 1 && copiesOn(w, 'apex')[0]?.lots === 0.1 && copiesOn(w, 'raw').length === 1 && copiesOn(w, 'mt4').length === 1, 'closes reached the adopted copies');
+    expect(copiesOn(w, 'raw')[0]).toMatchObject({ symbol: 'XAUUSD.raw', lots: 0.1 });
+  });
+});

@@ -1,0 +1,216 @@
+/**
+ * The outbox against a real HTTP server playing the Bot API: 429 storms (retry_after honoured, order per chat kept),
+ * 5xx with backoff, edits, splitting, permanent refusals, and a Telegram that does not answer at all.
+ */
+import { Api } from 'grammy';
+import { afterEach, describe, expect, it } from 'vitest';
+import { boundedAutoRetry } from '../../../src/bot/create-bot.js';
+import { Notifier } from '../../../src/bot/notifier.js';
+import { Outbox, throttleCounter } from '../../../src/bot/outbox.js';
+import type { OutboxOptions } from '../../../src/bot/outbox.js';
+import { createMemoryUsers } from '../../../src/bot/memory-users.js';
+import { systemClock } from '../../../src/bot/ports.js';
+import type { CopierEvent } from '../../../src/engine/events.js';
+import { serverError, startFakeBotApi, tooManyRequests } from './fake-bot-api.js';
+import type { FakeBotApi } from './fake-bot-api.js';
+import { chatUser, memoryLog, waitFor } from './harness.js';
+import { copied, leg } from './fixtures.js';
+
+let server: FakeBotApi | undefined;
+let outbox: Outbox | undefined;
+afterEach(async () => {
+  await outbox?.stop(100);
+  await server?.close();
+  outbox = undefined;
+  server = undefined;
+});
+
+async function setup(options: Partial<OutboxOptions> = {}) {
+  server = await startFakeBotApi();
+  const api = new Api('123:test', { apiRoot: server.url });
+  api.config.use(throttleCounter(() => outbox?.noteThrottled()));
+  api.config.use(boundedAutoRetry({ maxRetryAttempts: 3, maxDelaySeconds: 10 }));
+  const log = memoryLog();
+  outbox = new Outbox({ api, log, clock: systemClock, baseBackoffMs: 20, maxBackoffMs: 200, sendTimeoutMs: 2000, ...options });
+  return { server, outbox, log };
+}
+
+const msg = (chatId: number, text: string, extra: { silent?: boolean; routine?: boolean; kind?: string } = {}) => ({
+  chatId,
+  text,
+  silent: extra.silent ?? true,
+  routine: extra.routine ?? true,
+  kind: extra.kind ?? 'copies',
+});
+
+const textsTo = (s: FakeBotApi, chatId: number) => s.delivered().filter((r) => Number(r.body.chat_id) === chatId).map((r) => String(r.body.text));
+
+describe('outbox', () => {
+  it('sends in order per chat with HTML, silence and no link previews', async () => {
+    const { server: s, outbox: o } = await setup();
+    for (let i = 0; i < 5; i++) o.enqueue(msg(1, `a${i}`));
+    o.enqueue(msg(2, '<b>loud</b>', { silent: false, routine: false, kind: 'rejections' }));
+    expect(await o.flush(5000)).toBe(true);
+    expect(textsTo(s, 1)).toEqual(['a0', 'a1', 'a2', 'a3', 'a4']);
+    const loud = s.delivered().find((r) => Number(r.body.chat_id) === 2);
+    expect(loud?.body).toMatchObject({ parse_mode: 'HTML', disable_notification: false, link_preview_options: { is_disabled: true } });
+    expect(s.delivered().find((r) => Number(r.body.chat_id) === 1)?.body.disable_notification).toBe(true);
+    expect(o.stats()).toMatchObject({ queued: 0, sent: 6, failed: 0, collapsed: 0 });
+  });
+
+  it('under a 429 storm honours retry_after and keeps the order per chat', async () => {
+    const { server: s, outbox: o } = await setup();
+    // Every third request is refused with retry_after 1 s.
+    s.setHandler((r) => (r.n % 3 === 0 ? tooManyRequests(1) : 'default'));
+    for (let i = 0; i < 4; i++) {
+      o.enqueue(msg(1, `a${i}`));
+      o.enqueue(msg(2, `b${i}`));
+    }
+    expect(await o.flush(15_000)).toBe(true);
+    expect(textsTo(s, 1)).toEqual(['a0', 'a1', 'a2', 'a3']);
+    expect(textsTo(s, 2)).toEqual(['b0', 'b1', 'b2', 'b3']);
+    // After each refusal the same chat waited at least retry_after before its next request.
+    const throttled = s.requests.filter((r) => r.n % 3 === 0);
+    expect(throttled.length).toBeGreaterThan(0);
+    expect(o.stats().throttled).toBe(throttled.length);
+    for (const t of throttled) {
+      const next = s.requests.find((r) => r.n > t.n && r.body.chat_id === t.body.chat_id);
+      expect(next).toBeDefined();
+      expect((next?.at ?? 0) - t.at).toBeGreaterThanOrEqual(950);
+    }
+    expect(o.stats().failed).toBe(0);
+  }, 20_000);
+
+  it('retries 5xx with a bounded backoff, then delivers', async () => {
+    const { server: s, outbox: o } = await setup();
+    let failures = 2;
+    s.setHandler(() => (failures-- > 0 ? serverError : 'default'));
+    o.enqueue(msg(1, 'x'));
+    expect(await o.flush(5000)).toBe(true);
+    expect(textsTo(s, 1)).toEqual(['x']);
+    expect(o.stats()).toMatchObject({ retried: 2, sent: 1 });
+  });
+
+  it('gives up after its attempts, logs it and says so in the next message', async () => {
+    const { server: s, outbox: o, log } = await setup({ maxAttempts: 3 });
+    let failures = 3;
+    s.setHandler(() => (failures-- > 0 ? serverError : 'default'));
+    o.enqueue(msg(1, 'lost', { routine: false, kind: 'rejections' }));
+    o.enqueue(msg(1, 'next'));
+    expect(await o.flush(5000)).toBe(true);
+    expect(textsTo(s, 1)).toEqual(['⚠️ 1 earlier message could not be delivered (see logs).\nnext']);
+    expect(o.stats().failed).toBe(1);
+    expect(log.lines.some((l) => l.level === 'error' && /gave up/.test(l.msg ?? ''))).toBe(true);
+  });
+
+  it('drops a permanently refused message with a log line, and resends refused HTML as text', async () => {
+    const { server: s, outbox: o, log } = await setup();
+    s.setHandler((r) =>
+      Number(r.body.chat_id) === 5
+        ? { status: 403, body: { ok: false, error_code: 403, description: 'Forbidden: bot was blocked by the user' } }
+        : r.body.parse_mode === 'HTML' && String(r.body.text).includes('<broken')
+          ? { status: 400, body: { ok: false, error_code: 400, description: "Bad Request: can't parse entities" } }
+          : 'default',
+    );
+    o.enqueue(msg(5, 'blocked'));
+    o.enqueue(msg(6, 'a <broken tag'));
+    expect(await o.flush(5000)).toBe(true);
+    expect(o.stats().failed).toBe(1);
+    expect(log.lines.some((l) => l.level === 'error' && /refused/.test(l.msg ?? ''))).toBe(true);
+    expect(textsTo(s, 6)).toEqual(['a <broken tag']);
+    const plain = s.delivered().find((r) => Number(r.body.chat_id) === 6);
+    expect(plain?.body.parse_mode).toBeUndefined();
+  });
+
+  it('splits long messages under 4096 characters on line boundaries', async () => {
+    const { server: s, outbox: o } = await setup();
+    const lines = Array.from({ length: 400 }, (_, i) => `line ${i} ${'y'.repeat(20)}`);
+    o.enqueue(msg(1, lines.join('\n'), { routine: false, kind: 'daily' }));
+    expect(await o.flush(5000)).toBe(true);
+    const parts = textsTo(s, 1);
+    expect(parts.length).toBeGreaterThan(2);
+    for (const p of parts) expect(p.length).toBeLessThanOrEqual(4096);
+    expect(parts.join('\n')).toBe(lines.join('\n'));
+  });
+
+  it('edits the message a ref created; an edit for a still-queued message merges into it', async () => {
+    const { server: s, outbox: o } = await setup();
+    o.enqueue({ ...msg(1, 'lost', { routine: false, kind: 'connection' }), ref: { key: 'conn:a', op: 'create' } });
+    expect(await o.flush(5000)).toBe(true);
+    o.enqueue({ ...msg(1, 'restored', { routine: false, kind: 'connection' }), ref: { key: 'conn:a', op: 'edit' } });
+    expect(await o.flush(5000)).toBe(true);
+    const edit = s.delivered('editMessageText')[0];
+    expect(edit?.body).toMatchObject({ chat_id: 1, message_id: 1, text: 'restored' });
+    // Both before the first is sent: one message with the final text.
+    s.setHandler(() => 'hang');
+    o.enqueue(msg(2, 'head'));
+    o.enqueue({ ...msg(2, 'lost', { routine: false, kind: 'connection' }), ref: { key: 'conn:b', op: 'create' } });
+    o.enqueue({ ...msg(2, 'restored', { routine: false, kind: 'connection' }), ref: { key: 'conn:b', op: 'edit' } });
+    s.setHandler(() => 'default');
+    expect(await o.flush(5000)).toBe(true);
+    expect(textsTo(s, 2).slice(-1)).toEqual(['restored']);
+    expect(o.stats().edited).toBe(1);
+  });
+});
+
+describe('outbox with a Telegram that does not answer', () => {
+  it('notify stays O(1), memory stays bounded, alerts arrive later in order, collapses are counted and logged', async () => {
+    const { server: s, outbox: o, log } = await setup({ sendTimeoutMs: 150, maxQueuePerChat: 50, maxAttempts: 1000, baseBackoffMs: 20, maxBackoffMs: 100 });
+    s.setHandler(() => 'hang');
+    const users = createMemoryUsers([chatUser(1, 'admin'), chatUser(2, 'viewer')]);
+    const notifier = new Notifier({
+      users,
+      control: { follower: () => { throw new Error('n/a'); }, status: () => { throw new Error('n/a'); } },
+      outbox: o,
+      log,
+    });
+    const events: CopierEvent[] = [];
+    for (let i = 0; i < 3000; i++) {
+      const problem = i % 500 === 0;
+      events.push(
+        copied(
+          [problem ? leg({ status: 'skipped', reason: 'insufficient_margin', detail: { required: 100 + i, free: 50 } }) : leg({ ticket: i })],
+          { event: { kind: 'open', eventId: `d${i}`, symbol: 'EURUSD', side: 'buy', volume: 0.1, price: 1.1, ticket: i } },
+        ),
+      );
+    }
+    const started = performance.now();
+    let worst = 0;
+    const results: unknown[] = [];
+    for (const e of events) {
+      const t0 = performance.now();
+      results.push(notifier.notify(e));
+      worst = Math.max(worst, performance.now() - t0);
+    }
+    const total = performance.now() - started;
+    expect(results.every((r) => r === undefined)).toBe(true);
+    // 3000 notifications in a few ms: the engine never waits for Telegram.
+    expect(total).toBeLessThan(100);
+    expect(worst).toBeLessThan(20);
+    await new Promise((r) => setTimeout(r, 400));
+    const during = o.stats();
+    expect(during.maxDepth).toBeLessThanOrEqual(2 * 52);
+    expect(during.collapsed).toBeGreaterThan(5000);
+    expect(s.delivered()).toHaveLength(0);
+    expect(log.lines.some((l) => l.level === 'warn' && /collapsed/.test(l.msg ?? ''))).toBe(true);
+
+    // Telegram comes back: everything queued arrives, in order, loud problems included.
+    s.setHandler(() => 'default');
+    expect(await o.flush(15_000)).toBe(true);
+    for (const chat of [1, 2]) {
+      const got = textsTo(s, chat);
+      const tickets = got.flatMap((t) => [...t.matchAll(/open #(\d+)/g)].map((m) => Number(m[1])));
+      expect(tickets).toEqual([...tickets].sort((a, b) => a - b));
+      // The problem events (loud) were not collapsed away while routine ones were.
+      for (const i of [0, 500, 1000, 1500, 2000, 2500]) expect(tickets).toContain(i);
+      expect(got.some((t) => /copies not shown one by one/.test(t))).toBe(true);
+      const loud = s.delivered().filter((r) => Number(r.body.chat_id) === chat && r.body.disable_notification === false);
+      expect(loud.length).toBeGreaterThanOrEqual(6);
+    }
+    const after = o.stats();
+    expect(after.queued).toBe(0);
+    expect(after.failed).toBe(0);
+    expect(after.sent + after.collapsed).toBeGreaterThanOrEqual(6000);
+    await waitFor(() => true, 'noop');
+  }, 30_000);
+});
