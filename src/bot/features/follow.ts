@@ -1,5 +1,6 @@
 /** /follow <follower> <master> (confirmed, with a sizing preview) and /unfollow <follower> [master]. */
 import { Composer } from 'grammy';
+import { defaultFollower } from '../../domain/config.js';
 import type { Sizing } from '../../domain/config.js';
 import { followerRef, masterRef, noMoreArgs, parseArg } from '../args.js';
 import { MANAGERS } from '../commands.js';
@@ -13,7 +14,8 @@ import type { ChatUser } from '../ports.js';
 
 const FOLLOW = '/follow <follower> <master>';
 const UNFOLLOW = '/unfollow <follower> [master]';
-const DEFAULT_SIZING: Sizing = { mode: 'multiplier', multiplier: 1 };
+/** What a new follower starts with (the domain's default). */
+const DEFAULT_SIZING: Sizing = defaultFollower('', []).sizing;
 
 export function followFeature(kit: Kit): Composer<BotContext> {
   const composer = new Composer<BotContext>();

@@ -4,6 +4,7 @@ import { noMoreArgs, parseArg, ticketArg } from '../args.js';
 import { ALL_ROLES } from '../commands.js';
 import { userOf } from '../context.js';
 import type { BotContext } from '../context.js';
+import { escapeHtml } from '../format/html.js';
 import { formatWhy } from '../format/views.js';
 import type { Kit } from '../kit.js';
 
@@ -22,7 +23,7 @@ export function whyFeature(kit: Kit): Composer<BotContext> {
       if (tokens.length === 0) {
         const recent = kit.control.history({ limit: 100 }).filter((j) => kit.canSee(user, j.followerId) && j.masterTicket !== null);
         const tickets = [...new Set(recent.map((j) => j.masterTicket as number))].slice(0, 8);
-        if (tickets.length === 0) return kit.reply(ctx, `Nothing in the journal yet. Usage: ${USAGE}`.replace('<', '&lt;').replace('>', '&gt;'));
+        if (tickets.length === 0) return kit.reply(ctx, `Nothing in the journal yet. Usage: ${escapeHtml(USAGE)}`);
         return kit.reply(ctx, 'Which master ticket? (recent ones below, or type /why &lt;ticket&gt;)', {
           keyboard: kit.picker(tickets.map((t) => ({ label: `#${t}`, line: `/why ${t}` })), 4),
         });

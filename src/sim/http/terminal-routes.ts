@@ -2,6 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { TerminalError, type SimAccount } from '../broker/account.js';
 import { marginOf, profitOf, tickValueOf } from '../broker/margin.js';
 import { isBuy, isPending, parseOperation } from '../broker/symbols.js';
+import { ALWAYS_OPEN } from '../broker/sessions.js';
 import { brokerTimeString, money, parseBrokerTime } from '../broker/time.js';
 import { toUnits } from '../broker/volume.js';
 import { deriveSeed, Rng } from '../rng.js';
@@ -142,7 +143,9 @@ const ROUTES: Record<string, Handler> = {
   'GET /getQuote': (ctx) => quoteOf(ctx.acc, symbolOf(ctx)),
   'GET /SymbolInfo': (ctx) => {
     const sym = symbolOf(ctx);
-    return sym.info(money(tickValueOf(sym, ctx.acc.currency, ctx.acc.market) * 1e5) / 1e5);
+    const info = sym.info(money(tickValueOf(sym, ctx.acc.currency, ctx.acc.market) * 1e5) / 1e5);
+    // A world whose markets never close publishes round-the-clock sessions, as such a broker would.
+    return ctx.acc.market.alwaysOpen ? { ...info, sessions: ALWAYS_OPEN } : info;
   },
   'GET /PriceHistory': priceHistory,
   'GET /OrderCalcMargin': (ctx) => {

@@ -20,7 +20,7 @@ import { createEngine } from '../../../src/engine/index.js';
 import type { CopierEvent, Engine } from '../../../src/engine/index.js';
 import { FxSocketClient } from '../../../src/fxsocket/index.js';
 import { ALWAYS_OPEN, createSimulator, demoWorld } from '../../../src/sim/index.js';
-import type { Sim, WorldSpec } from '../../../src/sim/index.js';
+import type { AccountSpec, Sim, WorldSpec } from '../../../src/sim/index.js';
 import { openStore } from '../../../src/store/index.js';
 import type { Store } from '../../../src/store/index.js';
 
@@ -170,9 +170,14 @@ export interface EngineWorld {
   close(): Promise<void>;
 }
 
-/** Sim + FxSocket client + store + engine; `master` is a master and the listed followers follow it. */
-export async function startEngineWorld(options: { follow?: ('apex' | 'raw' | 'mt4')[] } = {}): Promise<EngineWorld> {
-  const sim = await createSimulator({ seed: 11, port: 0, priceFeed: false, demoTrader: false, marketHours: 'always', world: alwaysOpenWorld() });
+/**
+ * Sim + FxSocket client + store + engine; `master` is a master and the listed followers follow it. `accounts` adds
+ * accounts to the demo world (e.g. one whose nickname needs HTML escaping).
+ */
+export async function startEngineWorld(options: { follow?: ('apex' | 'raw' | 'mt4')[]; accounts?: AccountSpec[] } = {}): Promise<EngineWorld> {
+  const base = demoWorld();
+  const world = alwaysOpenWorld({ ...base, accounts: [...base.accounts, ...(options.accounts ?? [])] });
+  const sim = await createSimulator({ seed: 11, port: 0, priceFeed: false, demoTrader: false, marketHours: 'always', world });
   const dir = await mkdtemp(join(tmpdir(), 'fxmirror-bot-'));
   const client = new FxSocketClient({ apiKey: sim.apiKey, apiUrl: sim.url, timeoutMs: 5000, stream: { pingIntervalMs: 0 } });
   const store = await openStore({ dataDir: dir, writeDelayMs: 5 });
@@ -207,4 +212,36 @@ export async function startEngineWorld(options: { follow?: ('apex' | 'raw' | 'mt
       await rm(dir, { recursive: true, force: true });
     },
   };
+}
+
+// ── Telegram's HTML parse mode ──────────────────────────────────────────────────────────────────────────────────
+
+const TELEGRAM_TAGS = new Set(['b', 'strong', 'i', 'em', 'u', 'ins', 's', 'strike', 'del', 'span', 'tg-spoiler', 'a', 'tg-emoji', 'code', 'pre', 'blockquote']);
+
+/**
+ * What Telegram's HTML parser (parse_mode: 'HTML') would reject in a message text: an unsupported or unbalanced tag,
+ * a bare `<`, `>` or `&` outside a tag or entity, an unknown named entity, or a text over 4096 characters.
+ * Returns the problems (empty when Telegram would accept it).
+ */
+export function telegramHtmlProblems(html: string): string[] {
+  const problems: string[] = [];
+  const plain = html.replace(/<[^>]*>/g, '').replace(/&(lt|gt|amp|quot|#\d+|#x[0-9a-f]+);/gi, 'x');
+  if (plain.length > 4096) problems.push(`text is ${plain.length} characters (limit 4096)`);
+  const open: string[] = [];
+  const token = /<(\/?)([a-zA-Z][a-zA-Z0-9-]*)((?:\s[^<>]*)?)>|&(lt|gt|amp|quot|#\d+|#x[0-9a-fA-F]+);|[<>&]/g;
+  for (const m of html.matchAll(token)) {
+    const [whole, close, tag, , entity] = m;
+    if (tag !== undefined) {
+      const name = tag.toLowerCase();
+      if (!TELEGRAM_TAGS.has(name)) problems.push(`unsupported tag ${whole}`);
+      else if (close === '/') {
+        const top = open.pop();
+        if (top !== name) problems.push(`${whole} closes <${top ?? 'nothing'}>`);
+      } else open.push(name);
+    } else if (entity === undefined) {
+      problems.push(`bare '${whole}' at ${m.index}`);
+    }
+  }
+  if (open.length > 0) problems.push(`unclosed ${open.map((t) => `<${t}>`).join('')}`);
+  return problems;
 }
