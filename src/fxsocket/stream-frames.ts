@@ -2,12 +2,18 @@
  * One server frame (text) → one typed {@link StreamEvent} (fxsocket-api.md §4.4). Pure and total: anything that is not
  * a JSON object with a string `type`, or fails its schema, becomes a `malformed` event; unknown types and acks pass
  * through as `other` (the SDKs never drop them). Each frame is JSON-parsed once and validated once.
+ *
+ * The hot data frames (`positions`, `account`, `trade`, `tick`, `terminal`) first try the hand-written fast path of
+ * `fast-frames.ts`, which accepts only payloads whose every field is present with the right JSON type; anything else
+ * (defaults to apply, errors to report) is decided by the zod schema exactly as before, on the same parsed object.
+ * Neither path copies or re-parses the frame: the event's payload objects are built once from the parsed JSON.
  */
 import type { z } from 'zod';
 
 import type { StreamEvent } from '../engine/ports.js';
 import { describeIssues } from './decode.js';
 import { ProtocolError } from './errors.js';
+import { fastAccountEvent, fastPositionsEvent, fastTerminalEvent, fastTickEvent, fastTradeFrameEvent } from './fast-frames.js';
 import {
   AccountFrameSchema,
   AckFrameSchema,
@@ -76,6 +82,19 @@ function buildOther(frame: Record<string, unknown>): StreamEvent {
 
 /** Decodes one text frame. Never throws. */
 export function decodeFrame(raw: string): StreamEvent {
+  return decode(raw, true);
+}
+
+/**
+ * {@link decodeFrame} without the fast path: every frame goes through its zod schema. The reference the fast path is
+ * tested and measured against; not for production use.
+ * @internal
+ */
+export function decodeFrameWithSchemas(raw: string): StreamEvent {
+  return decode(raw, false);
+}
+
+function decode(raw: string, fast: boolean): StreamEvent {
   let frame: unknown;
   try {
     frame = JSON.parse(raw) as unknown;
@@ -91,15 +110,15 @@ export function decodeFrame(raw: string): StreamEvent {
 
   switch (type) {
     case 'tick':
-      return decodeWith(TickFrameSchema, buildTick, record, raw);
+      return (fast ? fastTickEvent(record) : undefined) ?? decodeWith(TickFrameSchema, buildTick, record, raw);
     case 'account':
-      return decodeWith(AccountFrameSchema, buildAccount, record, raw);
+      return (fast ? fastAccountEvent(record) : undefined) ?? decodeWith(AccountFrameSchema, buildAccount, record, raw);
     case 'positions':
-      return decodeWith(PositionsFrameSchema, buildPositions, record, raw);
+      return (fast ? fastPositionsEvent(record) : undefined) ?? decodeWith(PositionsFrameSchema, buildPositions, record, raw);
     case 'trade':
-      return decodeWith(TradeFrameSchema, buildTrade, record, raw);
+      return (fast ? fastTradeFrameEvent(record) : undefined) ?? decodeWith(TradeFrameSchema, buildTrade, record, raw);
     case 'terminal':
-      return decodeWith(TerminalFrameSchema, buildTerminal, record, raw);
+      return (fast ? fastTerminalEvent(record) : undefined) ?? decodeWith(TerminalFrameSchema, buildTerminal, record, raw);
     case 'warning':
       return decodeWith(WarningFrameSchema, buildWarning, record, raw);
     case 'error':

@@ -1,7 +1,7 @@
 /** TerminalStream against real loopback WebSocket servers (hand-written fakes, as in ws's own tests). */
 import { createServer as createTcpServer, type AddressInfo, type Server as TcpServer, type Socket } from 'node:net';
 
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { WebSocketServer, type WebSocket as ServerSocket } from 'ws';
 
 import type { StreamEvent } from '../../../src/engine/ports.js';
@@ -165,6 +165,46 @@ describe('TerminalStream', () => {
     expect(ofType(events, 'warning')[0]?.dropped).toBe(42);
     expect(s.stats()).toMatchObject({ frames: 6, malformed: 0, serverDropped: 42 });
     void server;
+  });
+
+  it('parses each frame once on its way to the listener and hands over the decoded rows', async () => {
+    const raw = rawFixture('ws/positions.json');
+    const server = await fakeServer((socket) => {
+      socket.once('message', () => {
+        socket.send(raw);
+        socket.send(raw);
+      });
+    });
+    const parse = vi.spyOn(JSON, 'parse');
+    try {
+      const { stream: s, events } = stream(server.url);
+      s.subscribe('positions');
+      s.start();
+      await until(() => ofType(events, 'positions').length === 2);
+      // Other code in the worker may parse JSON too; only parses of the frame text count.
+      expect(parse.mock.calls.filter(([text]) => text === raw)).toHaveLength(2);
+      const [first, second] = ofType(events, 'positions');
+      expect(first?.data).toEqual(second?.data);
+      expect(first?.data).not.toBe(second?.data);
+      expect(first?.data[0]).toStrictEqual({
+        ticket: 7001,
+        symbol: 'EURUSD',
+        type: 'Buy',
+        kind: 'Position',
+        lots: 0.1,
+        openPrice: 1.08,
+        currentPrice: 1.085,
+        stopLoss: 0,
+        takeProfit: 0,
+        swap: 0,
+        profit: 5,
+        magic: 4242,
+        comment: 'fxm:m1:42',
+        openTime: '2026-06-22T15:30:00Z',
+      });
+    } finally {
+      parse.mockRestore();
+    }
   });
 
   it('counts and emits malformed frames and keeps going', async () => {
