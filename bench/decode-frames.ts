@@ -1,5 +1,5 @@
 /**
- * Decode-cost measurement for `positions` frames (not a test: run with `npx tsx test/unit/fxsocket/decode-frames.bench.ts`).
+ * Decode-cost measurement for `positions` frames (not a test: run with `npx tsx bench/decode-frames.ts`).
  * Reports µs per frame for 1, 20 and 100 rows through `decodeFrame` and through the schema-only
  * reference decoder `decodeFrameWithSchemas` (the pre-fast-path behaviour), and their ratio. Also times `JSON.parse`
  * alone (the floor both share), and the validation step by itself on an already parsed frame: the fast path versus

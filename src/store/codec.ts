@@ -6,10 +6,17 @@ import type { z } from 'zod';
 import { FatalError } from '../domain/errors.js';
 import { stateFileError } from './errors.js';
 import { migrate, type RawDocument } from './migrations.js';
-import { STATE_VERSION, stateSchema, type State } from './schema.js';
+import { legacyJournalSchema, STATE_VERSION, stateSchema, type JournalEntry, type State, type StateDocument } from './schema.js';
+
+/** Version from which the journal lives in `journal.jsonl` rather than in the document. */
+const JOURNAL_FILE_VERSION = 2;
 
 /** A decoded state file: the current-version state and the version the file was written in. */
 export interface Decoded {
+  /**
+   * The state. Its `journal` holds the rows an older file (version 0 or 1) kept inside the document, which the
+   * store moves to `journal.jsonl`; for a current file it is empty (the journal is read from its own file).
+   */
   state: State;
   /** Version found on disk; below {@link STATE_VERSION} when the state was migrated. */
   fileVersion: number;
@@ -46,6 +53,18 @@ export function decodeState(text: string, path: string): Decoded {
       { context: { fileVersion: version, supportedVersion: STATE_VERSION } },
     );
   }
+  let journal: JournalEntry[] = [];
+  if (version < JOURNAL_FILE_VERSION && doc['journal'] !== undefined) {
+    const rows = legacyJournalSchema.safeParse(doc['journal']);
+    if (!rows.success) {
+      const issues = rows.error.issues.map((i) => ({ ...i, path: ['journal', ...i.path] }));
+      throw stateFileError('state_invalid', path, `does not match the version ${version} schema: ${formatIssues(issues)}`, {
+        cause: rows.error,
+        context: { fileVersion: version, issues: issues.map((i) => formatPath(i.path)) },
+      });
+    }
+    journal = rows.data;
+  }
   let current = doc;
   if (version < STATE_VERSION) {
     try {
@@ -67,30 +86,44 @@ export function decodeState(text: string, path: string): Decoded {
       { cause: result.error, context: { fileVersion: version, issues: result.error.issues.map((i) => formatPath(i.path)) } },
     );
   }
-  return { state: result.data, fileVersion: version };
+  return { state: { ...result.data, journal }, fileVersion: version };
 }
 
 /**
- * Checks a state before writing, so that a document the next start would refuse is never written.
+ * Checks a state file document before writing, so that a document the next start would refuse is never written.
  *
  * @throws FatalError `state_invalid_write` with the issue paths.
  */
-export function assertWritable(state: State): void {
-  const result = stateSchema.safeParse(state);
-  if (!result.success) {
-    throw new FatalError(
-      'state_invalid_write',
-      `The state in memory no longer matches the schema, so it was not written: ${formatIssues(result.error.issues)}`,
-      { cause: result.error },
-    );
-  }
+export function assertWritable(doc: StateDocument): void {
+  const result = stateSchema.safeParse(doc);
+  if (!result.success) throw invalidWriteError(result.error.issues, result.error);
 }
 
-/** Serialises a state for writing, validating it first unless told the caller already did. */
-export function encodeState(state: State, options: { validate?: boolean } = {}): string {
-  if (options.validate !== false) assertWritable(state);
-  // Compact on purpose: the journal makes the file a few megabytes and it is rewritten often.
-  return JSON.stringify(state);
+/**
+ * Serialises a state's file part (everything but the journal) for writing, validating it first unless told the
+ * caller already did. The store itself writes through `StateEncoder` (guard.ts), which validates only what changed.
+ */
+export function encodeState(state: State | StateDocument, options: { validate?: boolean } = {}): string {
+  const doc = withoutJournal(state);
+  if (options.validate !== false) assertWritable(doc);
+  // Compact on purpose: the file is rewritten often.
+  return JSON.stringify(doc);
+}
+
+/** The state file part of a state (a shallow copy without `journal`). */
+export function withoutJournal(state: State | StateDocument): StateDocument {
+  if (!('journal' in state)) return state;
+  const { journal: _journal, ...doc } = state;
+  return doc;
+}
+
+/** `state_invalid_write`: the document in memory would not load again, so it was not written. */
+export function invalidWriteError(issues: readonly z.core.$ZodIssue[], cause?: unknown): FatalError {
+  return new FatalError(
+    'state_invalid_write',
+    `The state in memory no longer matches the schema, so it was not written: ${formatIssues(issues)}`,
+    { cause, context: { paths: issues.slice(0, 20).map((i) => formatPath(i.path)) } },
+  );
 }
 
 /** `path: message; …` for the first few issues, readable in a log line or a chat message. */

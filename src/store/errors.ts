@@ -46,6 +46,26 @@ export function stateFileError(
   );
 }
 
+const JOURNAL_WHAT_TO_DO =
+  'The journal is the copy history only (what /history and /why answer from): delete the damaged line, or move the ' +
+  'file aside (for example `mv journal.jsonl journal.jsonl.broken`) and start again with an empty history; the ' +
+  'state itself is not affected.';
+
+/** Refuses start-up over a damaged line of the journal file (not its last line, which a crash may leave partial). */
+export function journalFileError(
+  code: 'state_corrupt' | 'state_invalid',
+  path: string,
+  line: number,
+  problem: string,
+): FatalError {
+  return new FatalError(
+    code,
+    `Journal file ${path} line ${line} ${problem}. Only a damaged last line (an interrupted append) is dropped ` +
+      `automatically; the file was left untouched. ${JOURNAL_WHAT_TO_DO}`,
+    { context: { path, line } },
+  );
+}
+
 /** The data directory cannot be used: names the directory and the system error. */
 export function dataDirError(dir: string, cause: unknown): FatalError {
   const sys = describeSystemError(cause);

@@ -17,6 +17,13 @@ export type Migration = (doc: RawDocument) => RawDocument;
 export const migrations: Readonly<Record<number, Migration>> = {
   // Version 0 had no daily loss marks and no master history; both start empty.
   0: (doc) => ({ ...doc, version: 1, daily: doc['daily'] ?? {}, masterHistory: doc['masterHistory'] ?? {} }),
+  // Version 2 keeps the journal in `journal.jsonl`. The step only drops it from the document: `decodeState` hands
+  // the old rows to the store (as `Decoded.state.journal`), which writes them to the journal file before the
+  // version 2 document.
+  1: (doc) => {
+    const { journal: _moved, ...rest } = doc;
+    return { ...rest, version: 2 };
+  },
 };
 
 /** Applies every step from `from` to the current version. Throws if a step is missing. */

@@ -1,14 +1,18 @@
 /**
- * The persisted state document (version 1) and its zod schemas. Every load validates the whole file against
+ * The persisted state document (version 2) and its zod schemas. Every load validates the whole file against
  * {@link stateSchema}; the domain types are checked against the schemas at compile time, so a field added to a
  * domain type without the schema (or the other way round) fails `tsc`.
+ *
+ * The copy journal is not part of `state.json` since version 2: it lives in `journal.jsonl` (one
+ * {@link journalEntrySchema} row per line, see `journal-file.ts`), and the in-memory {@link State} carries its newest
+ * rows as `journal`, so the engine's view is the same as before.
  */
 import { z } from 'zod';
 import type { Filters, FollowerConfig, MasterConfig, RiskLimits, Sizing } from '../domain/config.js';
 import type { CopyLink } from '../domain/ledger.js';
 
 /** The version this build reads and writes. Older files are migrated (`migrations.ts`); newer ones are refused. */
-export const STATE_VERSION = 1;
+export const STATE_VERSION = 2;
 
 // Objects are strict: a misspelt key in a hand-edited file is refused with its path rather than silently dropped.
 const finite = z.number();
@@ -173,7 +177,7 @@ export const masterOpenSchema = z.strictObject({
 });
 export type MasterOpenRecord = z.infer<typeof masterOpenSchema>;
 
-/** The whole state document, version 1. */
+/** The state file (`state.json`), version 2: everything but the journal. */
 export const stateSchema = z.strictObject({
   version: z.literal(STATE_VERSION),
   instanceId: z.string().min(1),
@@ -183,11 +187,35 @@ export const stateSchema = z.strictObject({
   links: z.array(copyLinkSchema),
   processed: z.record(z.string(), z.array(processedEventSchema)),
   pending: z.array(pendingLegSchema),
-  journal: z.array(journalEntrySchema),
   daily: z.record(z.string(), dailyMarkSchema),
   masterHistory: z.record(z.string(), z.array(masterOpenSchema)),
 });
-export type State = z.infer<typeof stateSchema>;
+/** What `state.json` holds. */
+export type StateDocument = z.infer<typeof stateSchema>;
+
+/** The journal as version 0 and 1 files held it inside the document; a migration moves it to `journal.jsonl`. */
+export const legacyJournalSchema = z.array(journalEntrySchema);
+
+/**
+ * The live document: the state file plus the newest journal rows (oldest first), which are kept in
+ * `journal.jsonl`. The engine mutates it in place.
+ */
+export type State = StateDocument & { journal: JournalEntry[] };
+
+/** The top-level keys of {@link State}, in the order they are written (`journal` goes to its own file). */
+export const STATE_KEYS = [
+  'version',
+  'instanceId',
+  'masters',
+  'followers',
+  'users',
+  'links',
+  'processed',
+  'pending',
+  'journal',
+  'daily',
+  'masterHistory',
+] as const satisfies readonly (keyof State)[];
 
 /** A new, empty state. */
 export function createDefaultState(instanceId: string): State {
@@ -217,4 +245,5 @@ export type _SchemaDriftChecks = [
   Assert<Same<z.infer<typeof masterConfigSchema>, MasterConfig>>,
   Assert<Same<z.infer<typeof followerConfigSchema>, FollowerConfig>>,
   Assert<Same<z.infer<typeof copyLinkSchema>, CopyLink>>,
+  Assert<Same<(typeof STATE_KEYS)[number], keyof State>>,
 ];

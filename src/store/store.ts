@@ -1,22 +1,27 @@
 /**
  * The state store: one lowdb document in memory, written durably and coalesced off the hot path, owned by one
  * process. A thin typed layer: it keeps and bounds what the engine records and knows no trading rules.
+ *
+ * On disk the document is two files: `state.json` (everything but the journal, rewritten atomically on each write)
+ * and `journal.jsonl` (the copy journal, appended to; see `journal-file.ts`). In memory `data.journal` holds the
+ * newest `journalMax` rows, so the engine's view is one document as before.
  */
 import { randomUUID } from 'node:crypto';
 import { join, resolve } from 'node:path';
 import { Low } from 'lowdb';
 import type { Logger } from 'pino';
-import type { z } from 'zod';
 import type { FollowerConfig, MasterConfig } from '../domain/config.js';
 import { FatalError, FxmirrorError } from '../domain/errors.js';
 import type { CopyLink } from '../domain/ledger.js';
 import type { StatePort } from '../engine/ports.js';
+import type { z } from 'zod';
 import { DurableTextFile, StateFileAdapter, type LoadedState } from './adapter.js';
 import { DEFAULT_RETENTION, pruneProcessed, pushBounded, type Retention } from './bounds.js';
-import { formatIssues } from './codec.js';
+import { formatIssues, invalidWriteError } from './codec.js';
 import { invalidInputError, writeFailedError } from './errors.js';
 import { probeWritableDir, removeLeftoverTemps } from './fs.js';
-import { WriteGuard } from './guard.js';
+import { StateEncoder } from './guard.js';
+import { JOURNAL_FILE, JournalFile } from './journal-file.js';
 import { acquireLock, type StateLock, type Takeover } from './lock.js';
 import {
   chatUserSchema,
@@ -38,6 +43,7 @@ import {
 
 /** The state file's name inside the data directory. */
 export const STATE_FILE = 'state.json';
+export { JOURNAL_FILE };
 /** The lock file's name inside the data directory. */
 export const LOCK_FILE = 'state.lock';
 
@@ -105,6 +111,10 @@ export interface StartupInfo {
   leftoversRemoved: string[];
   /** Set when a stale lock was taken over. */
   lockTakeover: Takeover | null;
+  /** Journal rows loaded into memory (the newest `journalMax`). */
+  journalRows: number;
+  /** Set when a damaged last line of `journal.jsonl` (an append cut by a crash) was dropped. */
+  journalTailDropped: string | null;
 }
 
 /**
@@ -117,6 +127,7 @@ export interface StartupInfo {
 export async function openStore(options: StoreOptions): Promise<Store> {
   const dir = resolve(options.dataDir);
   const path = join(dir, STATE_FILE);
+  const retention: Retention = { ...DEFAULT_RETENTION, ...options.retention };
   await probeWritableDir(dir);
   const adapter = new StateFileAdapter(path, { validateOnWrite: false });
 
@@ -131,33 +142,52 @@ export async function openStore(options: StoreOptions): Promise<Store> {
   });
   try {
     const loaded = await load(adapter, path);
-    const leftoversRemoved = await removeLeftoverTemps(dir, path);
+    const journal = new JournalFile(join(dir, JOURNAL_FILE), { max: retention.journalMax, log: options.log });
+    const migrating = loaded !== null && loaded.fileVersion < loaded.state.version;
+    // A refused journal is refused before anything is written too. A migration replaces the journal file with the
+    // rows of the old document, so whatever is there (an interrupted earlier migration) is not read.
+    const journalLoaded = migrating ? null : await journal.load();
+    const leftoversRemoved = [
+      ...(await removeLeftoverTemps(dir, path)),
+      ...(await removeLeftoverTemps(dir, journal.path)),
+    ];
     let state: State;
     let outcome: StartupInfo['outcome'];
     let backupPath: string | null = null;
     if (loaded === null) {
       state = createDefaultState(instanceId);
       outcome = 'created';
-    } else if (loaded.fileVersion < loaded.state.version) {
+    } else if (migrating) {
       backupPath = `${path}.v${loaded.fileVersion}.bak`;
       await new DurableTextFile(backupPath).write(loaded.text);
+      // The journal first: a crash before the new state.json is written just migrates again from the same file.
+      await journal.replace(loaded.state.journal);
       state = loaded.state;
       outcome = 'migrated';
     } else {
       state = loaded.state;
       outcome = 'loaded';
     }
+    const rows = journalLoaded?.rows ?? state.journal;
+    state.journal = rows.length > retention.journalMax ? rows.slice(-retention.journalMax) : rows;
+    journal.track(state.journal);
+    const encoder = new StateEncoder();
+    // Also primes the encoder, so the first write after start-up costs what changed, not the whole document.
+    const text = encoder.encode(state);
+    const stateFile = new DurableTextFile(path);
+    if (outcome !== 'loaded') await stateFile.write(text);
     const db = new Low<State>(adapter, state);
-    if (outcome !== 'loaded') await db.write();
     const startup: StartupInfo = {
       outcome,
       fileVersion: loaded?.fileVersion ?? null,
       backupPath,
       leftoversRemoved,
       lockTakeover: lock.takeover,
+      journalRows: state.journal.length,
+      journalTailDropped: journalLoaded?.droppedTail ?? null,
     };
     options.log?.info({ path, instanceId: state.instanceId, ...startup }, `state ${outcome}`);
-    return new Store(db, path, lock, startup, options);
+    return new Store({ db, path, lock, startup, options, retention, journal, encoder, stateFile });
   } catch (err) {
     await lock.release();
     if (err instanceof FxmirrorError) throw err;
@@ -182,6 +212,19 @@ async function load(adapter: StateFileAdapter, path: string): Promise<LoadedStat
   }
 }
 
+/** @internal What {@link openStore} hands the store. */
+export interface StoreParts {
+  db: Low<State>;
+  path: string;
+  lock: StateLock;
+  startup: StartupInfo;
+  options: StoreOptions;
+  retention: Retention;
+  journal: JournalFile;
+  encoder: StateEncoder;
+  stateFile: DurableTextFile;
+}
+
 /**
  * The open store. Create with {@link openStore}. Implements the engine's {@link StatePort}: the engine may mutate
  * {@link Store.data} directly and call {@link Store.changed}; other callers use the typed helpers or `update()`.
@@ -189,6 +232,8 @@ async function load(adapter: StateFileAdapter, path: string): Promise<LoadedStat
 export class Store implements StatePort {
   /** Absolute path of `state.json`. */
   readonly path: string;
+  /** Absolute path of `journal.jsonl`. */
+  readonly journalPath: string;
   /** What start-up did. */
   readonly startup: StartupInfo;
   /** Completed writes since opening (the start-up write excluded). */
@@ -215,18 +260,29 @@ export class Store implements StatePort {
   private inFlight: Promise<void> | null = null;
   private closing = false;
   private closed = false;
-  private readonly guard = new WriteGuard();
+  private readonly encoder: StateEncoder;
+  private readonly journal: JournalFile;
+  private readonly stateFile: DurableTextFile;
 
   /** @internal Use {@link openStore}. */
-  constructor(db: Low<State>, path: string, lock: StateLock, startup: StartupInfo, options: StoreOptions) {
-    this.db = db;
-    this.path = path;
-    this.lock = lock;
-    this.startup = startup;
-    this.retention = { ...DEFAULT_RETENTION, ...options.retention };
-    this.writeDelayMs = options.writeDelayMs ?? 25;
-    this.retryDelayMs = options.retryDelayMs ?? 1000;
-    this.log = options.log;
+  constructor(parts: StoreParts) {
+    this.db = parts.db;
+    this.path = parts.path;
+    this.lock = parts.lock;
+    this.startup = parts.startup;
+    this.retention = parts.retention;
+    this.writeDelayMs = parts.options.writeDelayMs ?? 25;
+    this.retryDelayMs = parts.options.retryDelayMs ?? 1000;
+    this.log = parts.options.log;
+    this.encoder = parts.encoder;
+    this.journal = parts.journal;
+    this.journalPath = parts.journal.path;
+    this.stateFile = parts.stateFile;
+  }
+
+  /** Lines in `journal.jsonl` and rewrites of it since opening (compactions; for tests and diagnostics). */
+  get journalFile(): { lines: number; rewrites: number } {
+    return { lines: this.journal.lineCount, rewrites: this.journal.rewrites };
   }
 
   /** The state's instance id (random at creation, kept across restarts). */
@@ -241,7 +297,9 @@ export class Store implements StatePort {
 
   /**
    * The live document, mutable (the engine's port). After changing it call {@link Store.changed}; journal and
-   * processed entries are append-only (an entry changed in place after it was written is not validated again).
+   * processed entries are append-only records: push new ones and drop old ones from the front (an entry changed in
+   * place after it was written is not written again, and a journal row removed from the end after it was written
+   * stays in the file).
    */
   get data(): State {
     return this.db.data;
@@ -544,7 +602,10 @@ export class Store implements StatePort {
     }, delayMs);
   }
 
-  /** Starts a write of the current document. Only called when no write is in flight. */
+  /**
+   * Starts a write of the current document: the journal rows added since the last write are appended to
+   * `journal.jsonl`, then `state.json` is replaced. Only called when no write is in flight.
+   */
   private writeNow(): Promise<void> {
     if (this.timer !== null) clearTimeout(this.timer);
     this.timer = null;
@@ -552,9 +613,15 @@ export class Store implements StatePort {
     let invalidDocument = false;
     const write = (async () => {
       try {
-        // Both run before the first await: the bytes written are the document as it is now.
-        this.guard.check(this.db.data);
-        await this.db.write();
+        // Everything up to the first await runs now: the new journal rows and the state text are both taken from
+        // the document as it is at this instant, and both are validated before either file is touched.
+        const issues: z.core.$ZodIssue[] = [];
+        const batch = this.journal.prepare(this.db.data.journal, issues);
+        const text = this.encoder.collect(this.db.data, issues);
+        if (issues.length > 0) throw invalidWriteError(issues);
+        // The journal goes first, so it always holds at least the copies the state file refers to.
+        if (batch !== null) await this.journal.commit(batch, this.db.data.journal);
+        await this.stateFile.write(text);
       } catch (err) {
         invalidDocument = err instanceof FatalError && err.code === 'state_invalid_write';
         throw this.markFailed(err);
@@ -581,7 +648,7 @@ export class Store implements StatePort {
     const first = this.healthy;
     this.healthy = false;
     this.lastError = error;
-    if (first) this.log?.error({ err: error, path: this.path }, 'state write failed');
+    if (first) this.log?.error({ err: error, path: error.context['path'] ?? this.path }, 'state write failed');
     for (const listener of this.listeners.error) listener(error);
     return error;
   }

@@ -8,9 +8,8 @@ import { createWriteStream, type WriteStream } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { decodeState } from '../../src/store/index.js';
-import type { State } from '../../src/store/index.js';
-import { STATE_FILE } from '../../src/store/index.js';
+import { decodeState, JOURNAL_FILE, readJournalFile, STATE_FILE } from '../../src/store/index.js';
+import type { JournalEntry, State } from '../../src/store/index.js';
 
 export const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 export const MAIN = join(REPO_ROOT, 'src', 'main.ts');
@@ -154,8 +153,17 @@ export class CopierProcess {
   }
 }
 
-/** Reads and validates the state file as the store would at start-up. */
-export async function readState(dataDir: string): Promise<{ ok: true; state: State } | { ok: false; error: string }> {
+/** A data directory read as the store reads it at start-up. */
+export type ReadState =
+  | { ok: true; state: State; journal: JournalEntry[]; journalDamagedTail: string | null }
+  | { ok: false; error: string };
+
+/**
+ * Reads and validates the state file and the journal file as the store would at start-up: a state file it would
+ * refuse, or a damaged journal line other than the last, is an error; a damaged last journal line (an append cut by
+ * a kill, which start-up drops) is reported.
+ */
+export async function readState(dataDir: string): Promise<ReadState> {
   const path = join(dataDir, STATE_FILE);
   let text: string;
   try {
@@ -164,7 +172,10 @@ export async function readState(dataDir: string): Promise<{ ok: true; state: Sta
     return { ok: false, error: `unreadable: ${(error as Error).message}` };
   }
   try {
-    return { ok: true, state: decodeState(text, path).state };
+    const { state } = decodeState(text, path);
+    const file = await readJournalFile(join(dataDir, JOURNAL_FILE));
+    const tail = file.damagedTail === null ? null : `line ${file.damagedTail.line}: ${file.damagedTail.problem}`;
+    return { ok: true, state, journal: [...state.journal, ...file.rows], journalDamagedTail: tail };
   } catch (error) {
     return { ok: false, error: (error as Error).message };
   }

@@ -14,6 +14,17 @@ function findings(title: string, list: readonly Finding[], max = 15): string {
   return `\n  ${title}:\n${lines.join('\n')}`;
 }
 
+function telegramRows(r: TrialReport): [string, string | number][] {
+  const t = r.telegram;
+  if (t === null) return [];
+  return [
+    ['Telegram down', `${Math.round(t.downMs / 1000)} s (unreachable, then 429, then 5xx: ${t.answered429} × 429, ${t.answered5xx} × 5xx answered)`],
+    ['  copy latency while down', `p50 ${t.latencyDuring.p50} ms, p95 ${t.latencyDuring.p95} ms over ${t.copiesDuring} copies (rest of the run: p50 ${t.latencyOutside.p50} ms, p95 ${t.latencyOutside.p95} ms)`],
+    ['  alerts delivered afterwards', `${t.openAlertsForOutage}/${t.openEventsDuringOutage} open alerts of the outage, ${t.outOfOrder.length} out of order`],
+    ['  max outbox size', `${t.outboxMaxDepth ?? 'unknown'} messages (cap 100 per chat); copier RSS peak ${t.peakRssMb.before} MB before, ${t.peakRssMb.during} MB during, ${t.peakRssMb.after} MB after`],
+  ];
+}
+
 /** Formats a report for the terminal. */
 export function formatReport(r: TrialReport): string {
   const c = r.check;
@@ -41,12 +52,13 @@ export function formatReport(r: TrialReport): string {
     ['faults injected', faultKinds || 'none'],
     ['  by the runner', `ws drops ${r.injected.wsDrops}, frame-drop bursts ${r.injected.frameDropBursts}, latency spikes ${r.injected.latencySpikes}, 504s armed ${r.injected.timeout504Armed}, market closures ${r.injected.marketClosures}`],
     ['kills survived', `${r.kills.survived}/${r.kills.total} (${r.kills.onOrderArrival} as an order reached a follower)`],
-    ['state file valid after kill', `${r.kills.stateValidAfter}/${r.kills.total}`],
+    ['state file valid after kill', `${r.kills.stateValidAfter}/${r.kills.total} (${r.kills.journalTornTails} left a torn last journal line, dropped at start)`],
     ['copies expected / present', `${c.copiesExpected} / ${c.copiesPresent} (of ${c.pairs} follower × master-order pairs)`],
     ['skipped by the rules', skipped || 'none'],
     ['missing, explained', justified || 'none'],
     ['rejections / unknown outcomes', `${c.outcomes.rejections} / ${c.outcomes.unknown} (${c.outcomes.reported} reported, ${c.outcomes.lostToKill} answered to a killed copier)`],
     ['copy latency (master fill → follower order)', `p50 ${r.copyLatencyMs.p50} ms, p95 ${r.copyLatencyMs.p95} ms, p99 ${r.copyLatencyMs.p99} ms, max ${r.copyLatencyMs.max} ms (${r.copyLatencyMs.samples} live copies; ${r.copyLatencyMs.viaReconciliation} more made by reconciliation after a restart)`],
+    ...telegramRows(r),
     ['duplicates', c.duplicates.length],
     ['orphans', c.orphans.length],
     ['lost', c.lost.length],
@@ -68,6 +80,7 @@ export function formatReport(r: TrialReport): string {
   out += findings('unreported', c.unreported);
   if (r.crashes.details.length > 0) out += `\n  crashes:\n${r.crashes.details.map((d) => `    ${d}`).join('\n')}`;
   if (r.kills.stateInvalid.length > 0) out += `\n  invalid state file:\n${r.kills.stateInvalid.map((d) => `    ${d}`).join('\n')}`;
+  if (r.telegram !== null && r.telegram.outOfOrder.length > 0) out += `\n  alerts out of order:\n${r.telegram.outOfOrder.slice(0, 10).map((d) => `    ${d}`).join('\n')}`;
   if (r.driverRefused.length > 0) out += `\n  master actions the broker refused (trial bug):\n${r.driverRefused.slice(0, 10).map((d) => `    ${d}`).join('\n')}`;
   out += `\n${r.failures.length === 0 ? 'PASS: every zero-required figure is zero' : `FAIL: ${r.failures.join(', ')}`}\n  logs: ${r.logs.stdout}, ${r.logs.stderr}\n`;
   return out;

@@ -2,15 +2,14 @@
  * `npm run chaos`: the long randomized trial (500 master events, 2 masters, 20 followers, 20 SIGKILLs of the copier),
  * printing the table of figures. Exits 1 when any zero-required figure is not zero.
  *
- * Flags: --seed N --events N --masters N --followers N --kills N --gap MIN-MAX (ms) --keep --quick
+ * Flags: --seed N --events N --masters N --followers N --kills N --gap MIN-MAX (ms) --telegram-down SECONDS
+ * --no-telegram --keep --quick
  * (`--quick` = the short trial of `npm test`.)
  */
+import { FULL_TRIAL, QUICK_TRIAL } from './presets.js';
 import { formatReport } from './report.js';
 import { runTrial } from './trial.js';
 import type { TrialOptions } from './trial.js';
-
-export const FULL_TRIAL: Omit<TrialOptions, 'seed'> = { events: 500, masters: 2, followers: 20, kills: 20, gapMs: [150, 1300] };
-export const QUICK_TRIAL: Omit<TrialOptions, 'seed'> = { events: 60, masters: 1, followers: 5, kills: 3, gapMs: [150, 1000], settleMaxMs: 40_000 };
 
 function parseArgs(argv: readonly string[]): TrialOptions {
   const flags = new Map<string, string>();
@@ -43,6 +42,7 @@ function parseArgs(argv: readonly string[]): TrialOptions {
     kills: int('kills', base.kills),
     gapMs,
     keep: flags.has('keep'),
+    ...(flags.has('no-telegram') ? { telegram: undefined } : flags.has('telegram-down') ? { telegram: { downMs: int('telegram-down', 60) * 1000 } } : {}),
     ...(flags.has('dir') ? { dir: flags.get('dir') as string } : {}),
   };
 }

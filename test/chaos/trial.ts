@@ -4,7 +4,7 @@
  * reaches a follower), a state-file check after every kill, then quiet, reconciliation, a graceful stop and the
  * invariants. Returns the figures; never throws for a failed invariant (the caller decides).
  */
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DEFAULT_ENGINE_OPTIONS } from '../../src/engine/index.js';
@@ -20,9 +20,13 @@ import type { InjectedCounts, MasterActionKind } from './driver.js';
 import { checkInvariants } from './expect.js';
 import type { CheckResult, StreamLine } from './expect.js';
 import { SimRecorder } from './recorder.js';
+import { startFakeTelegram } from '../integration/security/fake-telegram.js';
+import type { FakeTelegram, SentMessage, TelegramMode } from '../integration/security/fake-telegram.js';
 import { buildWorld } from './world.js';
 
 export const CHAOS_API_KEY = 'fxs_live_chaosTrialKey0123456789';
+export const CHAOS_BOT_TOKEN = '6000000001:AAchaosTrialBotToken_0123456789abcdef';
+export const CHAOS_ADMIN = 777;
 
 export interface TrialOptions {
   seed: number;
@@ -41,6 +45,31 @@ export interface TrialOptions {
   progress?: (line: string) => void;
   /** Longest wait for the books to settle after the faults stop. */
   settleMaxMs?: number;
+  /**
+   * Run the copier with a Telegram bot (a Bot API stand-in in this process) and take Telegram away for `downMs`
+   * near the end of the event phase: first unreachable, then answering 429, then 5xx. No kill falls in or after it.
+   */
+  telegram?: { downMs: number };
+}
+
+/** What Telegram being down did (and did not do) to copying and to the alerts. */
+export interface TelegramFigures {
+  downMs: number;
+  /** Bot API calls answered 429 / 5xx, or refused (port closed), during the outage. */
+  answered429: number;
+  answered5xx: number;
+  /** Live copies made while Telegram was down, and their latency next to the rest of the run's. */
+  copiesDuring: number;
+  latencyDuring: { p50: number; p95: number };
+  latencyOutside: { p50: number; p95: number };
+  /** Copy alerts (master opens) for events during the outage, delivered after it; out-of-order deliveries. */
+  openAlertsForOutage: number;
+  openEventsDuringOutage: number;
+  outOfOrder: string[];
+  /** The outbox's highest depth over the last copier run (from its stop log line), and the copier's peak RSS. */
+  outboxMaxDepth: number | null;
+  outboxStats: Record<string, number> | null;
+  peakRssMb: { before: number; during: number; after: number };
 }
 
 export interface TrialReport {
@@ -53,9 +82,11 @@ export interface TrialReport {
   driverRefused: string[];
   faults: Record<string, number>;
   injected: InjectedCounts;
-  kills: { total: number; onOrderArrival: number; survived: number; stateValidAfter: number; stateInvalid: string[] };
+  /** `journalTornTails`: kills that left a partial last journal line (dropped, with a log line, at the next start). */
+  kills: { total: number; onOrderArrival: number; survived: number; stateValidAfter: number; journalTornTails: number; stateInvalid: string[] };
   crashes: { count: number; details: string[] };
   copyLatencyMs: { samples: number; viaReconciliation: number; p50: number; p95: number; p99: number; max: number };
+  telegram: TelegramFigures | null;
   check: CheckResult;
   logs: { stdout: string; stderr: string };
   /** Zero-required figures that are not zero. */
@@ -108,11 +139,28 @@ export async function runTrial(options: TrialOptions): Promise<TrialReport> {
     masters: world.masters.map((m) => m.id),
   });
   const stream: StreamLine[] = [];
+  // With a bot token the copier's chat goes to the Bot API stand-in; its messages become the event stream.
+  const htmlText = (t: string) => t.replace(/<[^>]+>/g, '').replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&quot;/g, '"').replace(/&amp;/g, '&');
+  let telegram: FakeTelegram | null = null;
+  if (options.telegram) {
+    telegram = await startFakeTelegram(CHAOS_BOT_TOKEN, {
+      onSent: (m: SentMessage) => {
+        if (m.method !== 'sendMessage') return;
+        const at = Date.now();
+        stream.push({ at, line: `── bot ${m.silent ? '(silent) ' : ''}──` });
+        for (const line of htmlText(m.text).split('\n')) {
+          stream.push({ at, line });
+          if (/Reconciliation.*\(startup\)/.test(line)) markReady();
+        }
+      },
+    });
+  }
   const journal = new Map<string, JournalEntry>();
   const mergeJournal = (rows: readonly JournalEntry[]) => {
     for (const j of rows) journal.set(JSON.stringify(j), j);
   };
   const crashes: string[] = [];
+  let lastOutboxStats: Record<string, number> | null = null;
   let supervising = true;
   let ready = false;
   const readyWaiters = new Set<() => void>();
@@ -135,13 +183,17 @@ export async function runTrial(options: TrialOptions): Promise<TrialReport> {
       FXMIRROR_DATA: dataDir,
       FXMIRROR_RECONCILE_SECONDS: '5',
       FXMIRROR_LOG_LEVEL: 'info',
+      ...(options.telegram ? { TELEGRAM_BOT_TOKEN: CHAOS_BOT_TOKEN, TELEGRAM_API_ROOT: telegram?.url ?? '', FXMIRROR_ADMINS: String(CHAOS_ADMIN) } : {}),
     },
     onStdoutLine: (line) => {
       stream.push({ at: Date.now(), line });
       if (/Reconciliation.*\(startup\)/.test(line)) markReady();
     },
     onStderrLine: (line) => {
-      if (line.includes('startup reconciliation failed')) markReady();
+      // Started: the start-up reconciliation ran (or failed), or the Telegram bot polls (the engine starts first).
+      if (line.includes('startup reconciliation failed') || line.includes('telegram bot polling')) markReady();
+      const stopped = /"outbox":(\{[^}]*\}).*"msg":"telegram bot stopped"/.exec(line);
+      if (stopped?.[1] !== undefined) lastOutboxStats = JSON.parse(stopped[1]) as Record<string, number>;
     },
     onExit: (inc: Incarnation) => {
       ready = false;
@@ -197,11 +249,14 @@ export async function runTrial(options: TrialOptions): Promise<TrialReport> {
 
   // Kills: spread over the event phase; about half fire the moment an order reaches a follower.
   const killAt = new Set<number>();
+  // With Telegram, no kill in or after its outage (which starts at 78 % of the events): the run that lives through it
+  // is the one whose latency, alert delivery and outbox are measured.
+  const killSpan = options.telegram ? Math.floor(options.events * 0.72) : options.events;
   if (options.kills > 0) {
-    const span = options.events / options.kills;
-    for (let k = 0; k < options.kills; k++) killAt.add(Math.min(options.events - 1, Math.floor(span * k + span * (0.3 + 0.4 * rng.next()))));
+    const span = killSpan / options.kills;
+    for (let k = 0; k < options.kills; k++) killAt.add(Math.min(killSpan - 1, Math.floor(span * k + span * (0.3 + 0.4 * rng.next()))));
   }
-  const kills = { total: 0, onOrderArrival: 0, survived: 0, stateValidAfter: 0, stateInvalid: [] as string[] };
+  const kills = { total: 0, onOrderArrival: 0, survived: 0, stateValidAfter: 0, journalTornTails: 0, stateInvalid: [] as string[] };
   let killTask: Promise<void> = Promise.resolve();
   const doKill = async (onOrder: boolean): Promise<void> => {
     for (let i = 0; i < 100 && !copier.running; i++) await sleep(100);
@@ -228,7 +283,8 @@ export async function runTrial(options: TrialOptions): Promise<TrialReport> {
     const state = await readState(dataDir);
     if (state.ok) {
       kills.stateValidAfter++;
-      mergeJournal(state.state.journal);
+      mergeJournal(state.journal);
+      if (state.journalDamagedTail !== null) kills.journalTornTails++;
     } else kills.stateInvalid.push(state.error);
     await sleep(200 + rng.int(1300));
     copier.start();
@@ -240,10 +296,43 @@ export async function runTrial(options: TrialOptions): Promise<TrialReport> {
   copier.start();
   if (!(await waitReady(30_000))) progress('chaos: the copier did not report its start-up reconciliation within 30 s');
 
+  // Telegram's outage: unreachable, then 429s, then 5xx, a third of the time each.
+  const telegramAt = options.telegram ? Math.floor(options.events * 0.78) : -1;
+  const outage = { start: 0, end: 0 };
+  let outageTask: Promise<void> = Promise.resolve();
+  const runOutage = async (downMs: number): Promise<void> => {
+    if (!telegram) return;
+    outage.start = Date.now();
+    const modes: TelegramMode[] = ['down', 'flood', 'error'];
+    for (const mode of modes) {
+      await telegram.setMode(mode, 5);
+      await sleep(downMs / modes.length);
+    }
+    await telegram.setMode('ok');
+    outage.end = Date.now();
+    progress(`chaos: Telegram back after ${Math.round((outage.end - outage.start) / 1000)} s`);
+  };
+  // The copier's memory, sampled once a second.
+  const rss: { at: number; mb: number }[] = [];
+  const rssTimer = setInterval(() => {
+    const pid = copier.incarnation?.pid;
+    if (!copier.running || pid === undefined) return;
+    readFile(`/proc/${pid}/status`, 'utf8')
+      .then((t) => {
+        const kb = /VmRSS:\s+(\d+)/.exec(t)?.[1];
+        if (kb !== undefined) rss.push({ at: Date.now(), mb: Number(kb) / 1024 });
+      })
+      .catch(() => undefined);
+  }, 1000);
+
   // The event phase.
   const closeAt = new Set([Math.floor(options.events * 0.3), Math.floor(options.events * 0.65)]);
   let events = 0;
   for (let i = 0; i < options.events; i++) {
+    if (i === telegramAt && options.telegram) {
+      const downMs = options.telegram.downMs;
+      outageTask = runOutage(downMs);
+    }
     if (killAt.has(i)) {
       await killTask;
       killTask = doKill(rng.chance(0.5));
@@ -256,6 +345,7 @@ export async function runTrial(options: TrialOptions): Promise<TrialReport> {
     await sleep(options.gapMs[0] + rng.int(options.gapMs[1] - options.gapMs[0] + 1));
   }
   await killTask;
+  await outageTask;
 
   // Quiet: no more faults; the copier catches up and reconciles.
   faults.stop();
@@ -285,10 +375,11 @@ export async function runTrial(options: TrialOptions): Promise<TrialReport> {
   const last_ = copier.incarnations.at(-1);
   if (last_ && last_.exitCode !== 0 && !(last_.signal === 'SIGKILL' && last_.killedByRunner)) crashes.push(`graceful stop ended with code ${last_.exitCode} signal ${last_.signal}`);
   const finalState = await readState(dataDir);
-  if (finalState.ok) mergeJournal(finalState.state.journal);
+  if (finalState.ok) mergeJournal(finalState.journal);
   else kills.stateInvalid.push(`final: ${finalState.error}`);
 
   clearInterval(lineageTimer);
+  clearInterval(rssTimer);
   recorder.refreshLineage();
   const check = checkInvariants({
     world,
@@ -308,6 +399,7 @@ export async function runTrial(options: TrialOptions): Promise<TrialReport> {
   recorder.close();
   await copier.close();
   await sim.close();
+  await telegram?.close();
 
   // Live copies: the master's deal happened while a started copier was running, and it was still running when the
   // order arrived. The others were made by a later incarnation's reconciliation.
@@ -319,6 +411,48 @@ export async function runTrial(options: TrialOptions): Promise<TrialReport> {
   );
   const sorted = live.map((l) => l.ms).sort((a, b) => a - b);
   const round1 = (x: number) => Math.round(x * 10) / 10;
+  let telegramFigures: TelegramFigures | null = null;
+  if (options.telegram && telegram) {
+    const inOutage = (t: number) => t >= outage.start && t <= outage.end;
+    const during = live.filter((l) => inOutage(l.dealAt)).map((l) => l.ms).sort((a, b) => a - b);
+    const outside = live.filter((l) => !inOutage(l.dealAt)).map((l) => l.ms).sort((a, b) => a - b);
+    const calls = telegram.calls.filter((c) => inOutage(c.at));
+    // Copy alerts for master opens, per master in delivery order: tickets must rise (events are alerted in order).
+    // The opens the copier saw live (a `copied` event, hence an alert): those with a journal row of their deal.
+    const liveOpen = new Set([...journal.values()].filter((j) => j.eventKind === 'open' && /^d\d+$/.test(j.eventId)).map((j) => `${j.masterId}#${j.masterTicket}`));
+    const opensDuring = [...driver.positions.values()].filter((p) => p.fromPending === null && inOutage(p.openedAt) && liveOpen.has(`${p.masterId}#${p.ticket}`));
+    const outOfOrder: string[] = [];
+    const lastTicket = new Map<string, number>();
+    let openAlertsForOutage = 0;
+    const outageTickets = new Set(opensDuring.map((p) => p.ticket));
+    for (const m of telegram.messagesTo(CHAOS_ADMIN)) {
+      if (m.method !== 'sendMessage') continue;
+      const head = /^📋 <b>(\S+)<\/b> .*· open #(\d+)/.exec(m.text);
+      if (!head) continue;
+      const ticket = Number(head[2]);
+      if (outageTickets.has(ticket) && m.at >= outage.end) openAlertsForOutage++;
+      const inc = copier.incarnations.find((x) => x.startedAt <= m.at && (x.endedAt === null || x.endedAt >= m.at));
+      const k = `${inc?.index ?? '?'}|${head[1]}`;
+      const prev = lastTicket.get(k);
+      if (prev !== undefined && ticket < prev) outOfOrder.push(`${head[1]} #${ticket} after #${prev}`);
+      lastTicket.set(k, ticket);
+    }
+    const peak = (from: number, to: number) => Math.round(Math.max(0, ...rss.filter((r) => r.at >= from && r.at < to).map((r) => r.mb)));
+    telegramFigures = {
+      downMs: outage.end - outage.start,
+      answered429: calls.filter((c) => c.status === 429).length,
+      answered5xx: calls.filter((c) => c.status >= 500).length,
+      copiesDuring: during.length,
+      latencyDuring: { p50: round1(percentile(during, 50)), p95: round1(percentile(during, 95)) },
+      latencyOutside: { p50: round1(percentile(outside, 50)), p95: round1(percentile(outside, 95)) },
+      openAlertsForOutage,
+      openEventsDuringOutage: opensDuring.length,
+      outOfOrder,
+      outboxMaxDepth: lastOutboxStats?.['maxDepth'] ?? null,
+      outboxStats: lastOutboxStats,
+      peakRssMb: { before: peak(0, outage.start), during: peak(outage.start, outage.end), after: peak(outage.end, Number.MAX_SAFE_INTEGER) },
+    };
+  }
   const report: TrialReport = {
     options,
     dir,
@@ -327,11 +461,17 @@ export async function runTrial(options: TrialOptions): Promise<TrialReport> {
     actions: { ...driver.counts },
     triggeredOpens: driver.triggeredOpens,
     driverRefused: driver.refused,
-    faults: { ...simStats.faults, marketClosed: faults.counts.marketClosures, kill: kills.total },
+    faults: {
+      ...simStats.faults,
+      marketClosed: faults.counts.marketClosures,
+      kill: kills.total,
+      ...(telegramFigures ? { telegram429: telegramFigures.answered429, telegram5xx: telegramFigures.answered5xx, telegramDownSeconds: Math.round(telegramFigures.downMs / 1000) } : {}),
+    },
     injected: { ...faults.counts },
     kills,
     crashes: { count: crashes.length, details: crashes },
     copyLatencyMs: { samples: sorted.length, viaReconciliation: latencies.length - live.length, p50: round1(percentile(sorted, 50)), p95: round1(percentile(sorted, 95)), p99: round1(percentile(sorted, 99)), max: round1(sorted.at(-1) ?? 0) },
+    telegram: telegramFigures,
     check,
     logs: { stdout: join(dir, 'copier.stdout.log'), stderr: join(dir, 'copier.stderr.log') },
     failures: [],
@@ -373,5 +513,13 @@ export function failuresOf(r: TrialReport): string[] {
   if (r.kills.stateInvalid.length > 0) f.push(`state file invalid ${r.kills.stateInvalid.length}`);
   if (r.kills.total !== r.options.kills) f.push(`kills ${r.kills.total}/${r.options.kills}`);
   if (r.driverRefused.length > 0) f.push(`master actions refused ${r.driverRefused.length}`);
+  const t = r.telegram;
+  if (t !== null) {
+    if (t.outOfOrder.length > 0) f.push(`alerts out of order ${t.outOfOrder.length}`);
+    if (t.openAlertsForOutage < t.openEventsDuringOutage) f.push(`alerts for the outage delivered ${t.openAlertsForOutage}/${t.openEventsDuringOutage}`);
+    if (t.outboxMaxDepth === null) f.push('outbox depth unknown (no stop line)');
+    // Copying unaffected: the outage's copies as fast as the others (a gross slow-down fails; noise does not).
+    if (t.copiesDuring > 0 && t.latencyDuring.p50 > Math.max(3 * t.latencyOutside.p50, t.latencyOutside.p50 + 100)) f.push(`copy latency during the Telegram outage p50 ${t.latencyDuring.p50} ms vs ${t.latencyOutside.p50} ms`);
+  }
   return f;
 }

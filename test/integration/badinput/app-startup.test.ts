@@ -24,6 +24,13 @@ function refusalLine(w: AppWorld): string {
   return w.stderr.filter((l) => l.startsWith('fxmirror: ')).join('\n');
 }
 
+/** Every file of a directory with its bytes. */
+async function snapshot(dir: string): Promise<Record<string, string>> {
+  const out: Record<string, string> = {};
+  for (const name of (await readdir(dir)).sort()) out[name] = (await readFile(join(dir, name))).toString('base64');
+  return out;
+}
+
 function expectNothingCalled(w: AppWorld): void {
   const stats = w.sim.stats();
   expect(stats.requests).toEqual({});
@@ -43,7 +50,7 @@ describe('start-up over a bad state file', () => {
     world = await startAppWorld({ apiKey: KEY });
     const path = join(world.dataDir, 'state.json');
     await writeFile(path, damage(await readFile(path, 'utf8')));
-    const before = await readFile(path);
+    const before = await snapshot(world.dataDir);
     world.start();
     // A master trade while it starts: nothing may copy it.
     world.sim.account('master').send({ symbol: 'EURUSD', operation: 'Buy', volume: 0.1 });
@@ -53,9 +60,8 @@ describe('start-up over a bad state file', () => {
     expect(line).toMatch(message);
     expect(line).toMatch(/left untouched/);
     expect(line.split('\n')).toHaveLength(1);
-    expect(await readFile(path)).toEqual(before);
-    // No temp file, backup or lock left behind.
-    expect((await readdir(world.dataDir)).sort()).toEqual(['state.json']);
+    // Every byte as it was; no temp file, backup or lock left behind.
+    expect(await snapshot(world.dataDir)).toEqual(before);
     expectNothingCalled(world);
     expect(world.sim.account('apex-follower').positions()).toEqual([]);
   });
@@ -110,7 +116,7 @@ describe('an unwritable data directory', () => {
     const master = w.sim.account('master');
     master.send({ symbol: 'GBPUSD', operation: 'Buy', volume: 0.1 });
     // One clear log line and the chat alert.
-    expect(await w.waitLine(/State cannot be saved/)).toMatch(/State cannot be saved \(Writing .*state\.json failed \(ENOTDIR.*copying stopped/);
+    expect(await w.waitLine(/State cannot be saved/)).toMatch(/State cannot be saved \(Writing .*(state\.json|journal\.jsonl) failed \(ENOTDIR.*copying stopped/);
     expect(await w.waitLine(/Copying halted/)).toBeTruthy();
     const before = w.sim.stats().orders;
     master.send({ symbol: 'EURUSD', operation: 'Buy', volume: 0.2 });

@@ -104,12 +104,6 @@ describe('engine: burst with a dropped master socket', () => {
     const isConnectRun = (e: CopierEvent): boolean => e.type === 'reconciled' && e.trigger === 'connect';
     await waitFor(() => w.events.filter((e) => e.type === 'reconciled').length > reconciledBefore && w.events.some(isConnectRun), 'reconnect reconciliation', 10_000);
     await w.engine.idle();
-    if (process.env.DEBUG_BURST) {
-      for (const e of w.events) if (e.type === 'reconciled') console.log(JSON.stringify(e.report.followers.map((f) => [f.followerName, f.actions.map((a) => [a.kind, a.masterTicket, a.followerTicket, a.volume, a.note, a.result])])));
-      console.log(JSON.stringify(w.engine.runtime.ledger.openOfFollower(w.ids.mt4).map((l) => [l.masterTicket, l.followerTicket, l.volume, l.masterVolume])));
-      console.log(JSON.stringify(copiesOn(w, 'mt4').map((r) => [r.ticket, r.lots, r.comment])));
-      console.log(JSON.stringify(master.positions().map((r) => [r.ticket, r.lots])));
-    }
     expectMatching(w);
     const again = await w.engine.control.reconcile({ apply: false });
     expect(again.followers.flatMap((f) => f.actions)).toEqual([]);
@@ -121,9 +115,6 @@ describe('engine: burst with a dropped master socket', () => {
     master.close(target?.ticket ?? 0, 0.1);
     await waitFor(() => w.events.slice(before).some((e) => e.type === 'copied' && e.event.ticket === target?.ticket), 'gap position partial close copied');
     await w.engine.idle();
-    if (process.env.DEBUG_BURST) {
-      for (const e of w.events.slice(before)) console.log(JSON.stringify(e));
-    }
     await waitFor(() => {
       try {
         expectMatching(w);

@@ -41,16 +41,14 @@ const engine = createEngine({
 engine.events.subscribe((e) => process.stdout.write(`event ${JSON.stringify(e)}\n`));
 // Registered before anything is announced, so a SIGTERM can never meet the default action.
 const keepAlive = setInterval(() => undefined, 60_000);
-process.once('SIGTERM', () => {
+let stopping = false;
+process.on('SIGTERM', () => {
+  if (stopping) return;
+  stopping = true;
   void (async () => {
-    const step = (what: string) => process.stdout.write(`${what}\n`);
-    step('stopping');
-    const rt = engine.runtime as unknown as { inflight: Set<unknown>; masters: Map<string, { queue: { size: number } }> };
-    setInterval(() => step(`debug inflight=${rt.inflight.size} queues=${[...rt.masters.values()].map((m) => m.queue.size).join(',')}`), 1000).unref();
+    process.stdout.write('stopping\n');
     await engine.stop();
-    step('engine stopped');
     await store.close();
-    step('store closed');
     await client.close();
     clearInterval(keepAlive);
     process.stdout.write('stopped\n');

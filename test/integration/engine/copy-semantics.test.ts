@@ -5,7 +5,7 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { apexTrading, demoWorld } from '../../../src/sim/index.js';
-import { alwaysOpenWorld, copiesOn, legOf, startWorld, waitCopied, waitFor } from './harness.js';
+import { alwaysOpenWorld, copiedOf, copiesOn, legOf, startWorld, waitCopied, waitFor } from './harness.js';
 import type { World } from './harness.js';
 
 describe('engine: copy semantics on every follower', () => {
@@ -74,6 +74,8 @@ describe('engine: copy semantics on every follower', () => {
       await waitFor(() => copiesOn(w, f)[0]?.stopLoss === 1.075 && copiesOn(w, f)[0]?.takeProfit === 1.1, `${f} SL/TP at open`);
     }
     await w.engine.idle();
+    // The levels travelled with the open itself: no copy was ever unprotected waiting for a follow-up modify.
+    expect(copiedOf(w, open.order, 'modify')).toEqual([]);
 
     // The apex owner moved the copy's TP by hand: a master SL change must leave it where it is.
     const apexCopy = copiesOn(w, 'apex')[0];

@@ -11,6 +11,7 @@ import type { FollowerConfig } from '../../../src/domain/config.js';
 import { ALWAYS_OPEN, createSimulator, demoWorld } from '../../../src/sim/index.js';
 import type { Sim, WorldSpec } from '../../../src/sim/index.js';
 import { openStore } from '../../../src/store/index.js';
+import type { ChatUser } from '../../../src/store/index.js';
 import { CopierProcess } from '../../chaos/copier.js';
 
 export interface AppWorld {
@@ -23,7 +24,7 @@ export interface AppWorld {
   app: CopierProcess;
   /** Starts main.ts with the base environment plus `env` (a value of `undefined` removes a variable). */
   start(env?: Record<string, string | undefined>): void;
-  /** Resolves with the first stdout/stderr line matching `re`. */
+  /** Resolves with the first stdout/stderr line since the latest start matching `re`. */
   waitLine(re: RegExp, timeoutMs?: number): Promise<string>;
   /** Resolves with the exit code once main.ts has exited. */
   exited(timeoutMs?: number): Promise<number | null>;
@@ -41,6 +42,8 @@ export async function startAppWorld(options: {
   followers?: ('apex-follower' | 'raw-follower' | 'mt4-follower')[];
   configure?: (f: FollowerConfig) => void;
   seed?: boolean;
+  /** Chat users already known (besides the env admins). */
+  users?: ChatUser[];
 }): Promise<AppWorld> {
   const sim = await createSimulator({ seed: 5, port: 0, world: openWorld(), priceFeed: false, demoTrader: false, marketHours: 'always', apiKeys: { full: [options.apiKey], readOnly: [] } });
   const dir = await mkdtemp(join(tmpdir(), 'fxmirror-app-'));
@@ -55,6 +58,7 @@ export async function startAppWorld(options: {
       options.configure?.(f);
       store.data.followers.push(f);
     }
+    for (const u of options.users ?? []) store.data.users.push(u);
     store.changed();
     await store.close();
   }
@@ -65,6 +69,8 @@ export async function startAppWorld(options: {
     for (const w of [...waiters]) w();
   };
   let env: Record<string, string> = {};
+  // waitLine looks only at what the latest start printed.
+  let mark = { out: 0, err: 0 };
   const app = new CopierProcess({
     dataDir,
     stdoutFile: join(dir, 'app.stdout.log'),
@@ -99,12 +105,13 @@ export async function startAppWorld(options: {
         if (v === undefined) delete env[k];
         else env[k] = v;
       }
+      mark = { out: stdout.length, err: stderr.length };
       app.start();
     },
     waitLine(re, timeoutMs = 20_000) {
       return new Promise((resolve, reject) => {
         const check = () => {
-          const hit = [...stdout, ...stderr].find((l) => re.test(l));
+          const hit = [...stdout.slice(mark.out), ...stderr.slice(mark.err)].find((l) => re.test(l));
           if (hit !== undefined) {
             done();
             resolve(hit);

@@ -47,7 +47,7 @@ export interface FakeTelegram {
   close(): Promise<void>;
 }
 
-export async function startFakeTelegram(token: string, options: { port?: number } = {}): Promise<FakeTelegram> {
+export async function startFakeTelegram(token: string, options: { port?: number; onSent?: (m: SentMessage) => void } = {}): Promise<FakeTelegram> {
   const sent: SentMessage[] = [];
   const calls: { method: string; at: number; status: number }[] = [];
   const updates: Record<string, unknown>[] = [];
@@ -122,7 +122,7 @@ export async function startFakeTelegram(token: string, options: { port?: number 
         const chatId = Number(body['chat_id']);
         const messageId = method === 'sendMessage' ? nextMessageId++ : Number(body['message_id']);
         const markup = body['reply_markup'] as { inline_keyboard?: { text: string; callback_data?: string }[][] } | undefined;
-        sent.push({
+        const message: SentMessage = {
           method,
           chatId,
           messageId,
@@ -130,7 +130,9 @@ export async function startFakeTelegram(token: string, options: { port?: number 
           silent: body['disable_notification'] === true,
           buttons: (markup?.inline_keyboard ?? []).flat().map((b) => ({ text: b.text, data: b.callback_data ?? '' })),
           at: Date.now(),
-        });
+        };
+        sent.push(message);
+        options.onSent?.(message);
         const result = { message_id: messageId, date: Math.floor(Date.now() / 1000), chat: { id: chatId, type: 'private', first_name: 'u' }, text: String(body['text'] ?? '') };
         return reply(res, 200, { ok: true, result }, method);
       }

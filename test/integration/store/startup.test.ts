@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { defaultFollower } from '../../../src/domain/config.js';
 import { FatalError } from '../../../src/domain/errors.js';
-import { createDefaultState, openStore, stateSchema } from '../../../src/store/index.js';
+import { createDefaultState, encodeState, openStore, STATE_VERSION, stateSchema } from '../../../src/store/index.js';
 import { tempDir } from './helpers/fixtures.js';
 
 let dir: string;
@@ -34,7 +34,7 @@ async function expectUntouched(bytes: Buffer, code: string): Promise<void> {
 }
 
 describe('start-up', () => {
-  const valid = (): string => JSON.stringify(createDefaultState('inst'));
+  const valid = (): string => encodeState(createDefaultState('inst'));
 
   it.each([
     ['garbage', 'this is not json {'],
@@ -54,7 +54,7 @@ describe('start-up', () => {
 
   it('refuses a schema-invalid file as state_invalid with readable paths', async () => {
     const follower = { ...defaultFollower('f1', ['m1']), masters: 'm1' };
-    const doc = { ...createDefaultState('inst'), followers: [follower], masters: [{ accountId: 'm1', paused: 'yes' }] };
+    const doc = { ...JSON.parse(valid()), followers: [follower], masters: [{ accountId: 'm1', paused: 'yes' }] };
     await writeFile(join(dir, 'state.json'), JSON.stringify(doc, null, 2));
     const bytes = await readFile(join(dir, 'state.json'));
     const err = await refusal();
@@ -65,11 +65,12 @@ describe('start-up', () => {
   });
 
   it('refuses a newer version naming both versions', async () => {
-    await writeFile(join(dir, 'state.json'), JSON.stringify({ ...createDefaultState('inst'), version: 2, future: [] }));
+    const newer = STATE_VERSION + 1;
+    await writeFile(join(dir, 'state.json'), JSON.stringify({ ...JSON.parse(valid()), version: newer, future: [] }));
     const bytes = await readFile(join(dir, 'state.json'));
     const err = await refusal();
     expect(err.code).toBe('state_newer_version');
-    expect(err.message).toMatch(/file version 2.*up to version 1/);
+    expect(err.message).toMatch(new RegExp(`file version ${newer}.*up to version ${STATE_VERSION}`));
     await expectUntouched(bytes, 'state_newer_version');
   });
 
@@ -96,7 +97,8 @@ describe('start-up', () => {
 
     expect(await readFile(join(dir, 'state.json.v0.bak'), 'utf8')).toBe(original);
     const migrated = stateSchema.parse(JSON.parse(await readFile(join(dir, 'state.json'), 'utf8')));
-    expect(migrated).toMatchObject({ version: 1, daily: {}, masterHistory: {}, masters: [{ accountId: 'm1', paused: true }] });
+    expect(migrated).toMatchObject({ version: STATE_VERSION, daily: {}, masterHistory: {}, masters: [{ accountId: 'm1', paused: true }] });
+    expect(await readFile(join(dir, 'journal.jsonl'), 'utf8')).toBe('');
 
     const again = await openStore({ dataDir: dir });
     expect(again.startup.outcome).toBe('loaded');
@@ -106,7 +108,7 @@ describe('start-up', () => {
   it('ignores and removes temp files a crashed write left behind', async () => {
     const state = createDefaultState('inst');
     state.masters.push({ accountId: 'm1', paused: false });
-    await writeFile(join(dir, 'state.json'), JSON.stringify(state));
+    await writeFile(join(dir, 'state.json'), encodeState(state));
     await writeFile(join(dir, 'state.json.3141592653'), '{"version":1,"half');
     const store = await openStore({ dataDir: dir });
     expect(store.masters()).toEqual([{ accountId: 'm1', paused: false }]);

@@ -1,9 +1,9 @@
-import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { defaultFollower } from '../../../src/domain/config.js';
 import { FatalError, RejectedError } from '../../../src/domain/errors.js';
-import { openStore, stateSchema, type State, type Store } from '../../../src/store/index.js';
+import { openStore, readJournalFile, stateSchema, type State, type Store } from '../../../src/store/index.js';
 import { journalEntry, link, tempDir } from './helpers/fixtures.js';
 
 let dir: string;
@@ -16,8 +16,12 @@ async function start(options: Partial<Parameters<typeof openStore>[0]> = {}): Pr
   return store;
 }
 
+/** The state as the two files on disk hold it: state.json plus every row of journal.jsonl. */
 async function onDisk(dataDir = dir): Promise<State> {
-  return stateSchema.parse(JSON.parse(await readFile(join(dataDir, 'state.json'), 'utf8')));
+  const doc = stateSchema.parse(JSON.parse(await readFile(join(dataDir, 'state.json'), 'utf8')));
+  const journal = await readJournalFile(join(dataDir, 'journal.jsonl'));
+  expect(journal.damagedTail).toBeNull();
+  return { ...doc, journal: journal.rows };
 }
 
 beforeEach(async () => {
@@ -33,9 +37,11 @@ describe('store', () => {
   it('creates a fresh state on first start and writes it', async () => {
     const store = await start({ dataDir: join(dir, 'nested', 'data') });
     expect(store.startup).toMatchObject({ outcome: 'created', fileVersion: null, backupPath: null });
-    const file = stateSchema.parse(JSON.parse(await readFile(join(dir, 'nested', 'data', 'state.json'), 'utf8')));
+    const file = await onDisk(join(dir, 'nested', 'data'));
     expect(file.instanceId).toBe(store.instanceId);
     expect(file).toEqual(store.snapshot());
+    // No journal file until there is a row to write.
+    expect(await readdir(join(dir, 'nested', 'data'))).toEqual(['state.json', 'state.lock']);
   });
 
   it('round-trips everything it holds across a restart', async () => {
@@ -218,7 +224,8 @@ describe('store', () => {
     const failure = await store.flush().catch((e: unknown) => e);
     expect(failure).toBeInstanceOf(FatalError);
     expect(failure).toMatchObject({ code: 'state_write_failed', action: 'stop' });
-    expect((failure as Error).message).toContain(store.path);
+    // The journal is written first, so it is the file named (the state file would fail the same way).
+    expect((failure as Error).message).toContain(store.journalPath);
     expect(store.healthy).toBe(false);
     expect(store.lastError?.code).toBe('state_write_failed');
     expect(events[0]).toBe('error:state_write_failed');

@@ -1,7 +1,11 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { defaultFollower } from '../../../src/domain/config.js';
 import { FatalError } from '../../../src/domain/errors.js';
-import { WriteGuard } from '../../../src/store/guard.js';
-import { createDefaultState, type JournalEntry } from '../../../src/store/schema.js';
+import { decodeState } from '../../../src/store/codec.js';
+import { StateEncoder } from '../../../src/store/guard.js';
+import { createDefaultState, type JournalEntry, type State } from '../../../src/store/schema.js';
+import { link } from '../../integration/store/helpers/fixtures.js';
 
 function entry(at: number): JournalEntry {
   return {
@@ -20,48 +24,153 @@ function failure(fn: () => void): FatalError {
   throw new Error('expected state_invalid_write');
 }
 
-describe('WriteGuard', () => {
+/** What `JSON.stringify` of the state file part would decode to. */
+function plain(state: State): unknown {
+  const { journal: _journal, ...doc } = state;
+  return JSON.parse(JSON.stringify(doc));
+}
+
+describe('StateEncoder', () => {
   it('passes a valid document and refuses an invalid one with paths', () => {
-    const guard = new WriteGuard();
+    const encoder = new StateEncoder();
     const state = createDefaultState('x');
-    guard.check(state);
+    encoder.encode(state);
     state.masters.push({ accountId: 'm1', paused: 'no' as unknown as boolean });
-    const err = failure(() => guard.check(state));
+    const err = failure(() => encoder.encode(state));
     expect(err.code).toBe('state_invalid_write');
     expect(err.message).toContain('masters[0].paused');
   });
 
-  it('checks journal and processed entries added since the last good check', () => {
-    const guard = new WriteGuard();
-    const state = createDefaultState('x');
-    for (let i = 0; i < 5; i++) state.journal.push(entry(i));
-    state.processed['m1'] = [{ eventId: 'd1', at: 1 }];
-    guard.check(state);
-
-    state.journal.push({ ...entry(5), price: Number.NaN });
-    expect(failure(() => guard.check(state)).message).toContain('journal[5].price');
-    state.journal.pop();
-    state.processed['m1'].push({ eventId: '', at: 2 });
-    expect(failure(() => guard.check(state)).message).toContain('processed.m1[1].eventId');
-    state.processed['m1'].pop();
-    guard.check(state);
-  });
-
-  it('rechecks a list whose last checked entry is gone (replaced or trimmed)', () => {
-    const guard = new WriteGuard();
+  it('writes the document without its journal, decoding to the same state', () => {
     const state = createDefaultState('x');
     state.journal.push(entry(1));
-    guard.check(state);
-    state.journal = [{ ...entry(1), status: 'done' as JournalEntry['status'] }, entry(2)];
-    expect(failure(() => guard.check(state)).message).toContain('journal[0].status');
+    state.links.push(link());
+    state.processed['m1'] = [{ eventId: 'd1', at: 1 }];
+    const text = new StateEncoder().encode(state);
+    expect(JSON.parse(text)).not.toHaveProperty('journal');
+    expect(decodeState(text, '/x/state.json').state).toEqual({ ...state, journal: [] });
   });
 
-  it('does not look again at entries already checked (they are append-only records)', () => {
-    const guard = new WriteGuard();
+  it('revalidates an item changed in place, however often it passed before', () => {
+    const encoder = new StateEncoder();
     const state = createDefaultState('x');
-    state.journal.push(entry(1), entry(2));
-    guard.check(state);
-    (state.journal[0] as { at: unknown }).at = 'changed in place';
-    expect(() => guard.check(state)).not.toThrow();
+    state.links.push(link(), link({ followerTicket: 2 }));
+    encoder.encode(state);
+    encoder.encode(state);
+    (state.links[1] as { volume: unknown }).volume = -1;
+    expect(failure(() => encoder.encode(state)).message).toContain('links[1].volume');
+    (state.links[1] as { volume: unknown }).volume = 0.5;
+    expect(JSON.parse(encoder.encode(state)).links[1].volume).toBe(0.5);
+  });
+
+  it('checks processed entries added since the last good check', () => {
+    const encoder = new StateEncoder();
+    const state = createDefaultState('x');
+    state.processed['m1'] = [{ eventId: 'd1', at: 1 }];
+    encoder.encode(state);
+    state.processed['m1'].push({ eventId: '', at: 2 });
+    expect(failure(() => encoder.encode(state)).message).toContain('processed.m1[1].eventId');
+    state.processed['m1'].pop();
+    encoder.encode(state);
+  });
+
+  it('rechecks a processed list whose entries were replaced rather than appended', () => {
+    const encoder = new StateEncoder();
+    const state = createDefaultState('x');
+    state.processed['m1'] = [{ eventId: 'd1', at: 1 }];
+    encoder.encode(state);
+    state.processed['m1'] = [{ eventId: 'd1', at: 'x' as unknown as number }, { eventId: 'd2', at: 2 }];
+    expect(failure(() => encoder.encode(state)).message).toContain('processed.m1[0].at');
+  });
+
+  it('does not look again at processed entries already checked (they are append-only records)', () => {
+    const encoder = new StateEncoder();
+    const state = createDefaultState('x');
+    state.processed['m1'] = [{ eventId: 'd1', at: 1 }, { eventId: 'd2', at: 2 }];
+    encoder.encode(state);
+    (state.processed['m1'][0] as { at: unknown }).at = 'changed in place';
+    expect(() => encoder.encode(state)).not.toThrow();
+  });
+
+  it('refuses unknown top-level keys, missing lists and non-array values', () => {
+    const encoder = new StateEncoder();
+    const state = createDefaultState('x') as State & Record<string, unknown>;
+    state['extra'] = 1;
+    expect(failure(() => encoder.encode(state)).message).toMatch(/extra/);
+    delete state['extra'];
+    (state as { links: unknown }).links = {};
+    expect(failure(() => encoder.encode(state)).message).toContain('links');
+    (state as { links: unknown }).links = [];
+    (state.processed as Record<string, unknown>)['m1'] = 'x';
+    expect(failure(() => encoder.encode(state)).message).toContain('processed.m1');
+    delete state.processed['m1'];
+    (state as { instanceId: unknown }).instanceId = '';
+    expect(failure(() => encoder.encode(state)).message).toContain('instanceId');
+  });
+
+  it('encodes exactly what JSON.stringify would, through any sequence of changes (property)', () => {
+    type Op =
+      | { kind: 'link'; i: number; volume: number }
+      | { kind: 'addLink'; ticket: number }
+      | { kind: 'removeLink'; i: number }
+      | { kind: 'processed'; master: 'm1' | 'm2'; n: number; trim: number }
+      | { kind: 'replaceProcessed'; master: 'm1' | 'm2' }
+      | { kind: 'daily'; follower: string; balance: number }
+      | { kind: 'follower'; id: string; paused: boolean };
+    const op: fc.Arbitrary<Op> = fc.oneof(
+      fc.record({ kind: fc.constant('link' as const), i: fc.nat(20), volume: fc.double({ min: 0, max: 10, noNaN: true }) }),
+      fc.record({ kind: fc.constant('addLink' as const), ticket: fc.nat(1000) }),
+      fc.record({ kind: fc.constant('removeLink' as const), i: fc.nat(20) }),
+      fc.record({ kind: fc.constant('processed' as const), master: fc.constantFrom('m1' as const, 'm2' as const), n: fc.nat(5), trim: fc.nat(4) }),
+      fc.record({ kind: fc.constant('replaceProcessed' as const), master: fc.constantFrom('m1' as const, 'm2' as const) }),
+      fc.record({ kind: fc.constant('daily' as const), follower: fc.constantFrom('f1', 'f2'), balance: fc.integer() }),
+      fc.record({ kind: fc.constant('follower' as const), id: fc.constantFrom('f1', 'f2', 'f3'), paused: fc.boolean() }),
+    );
+    fc.assert(
+      fc.property(fc.array(fc.array(op, { maxLength: 6 }), { maxLength: 12 }), (writes) => {
+        const encoder = new StateEncoder();
+        const state = createDefaultState('x');
+        let seq = 0;
+        for (const batch of writes) {
+          for (const o of batch) {
+            switch (o.kind) {
+              case 'link': {
+                const l = state.links[o.i % Math.max(1, state.links.length)];
+                if (l !== undefined) l.volume = o.volume;
+                break;
+              }
+              case 'addLink':
+                state.links.push(link({ followerTicket: o.ticket }));
+                break;
+              case 'removeLink':
+                state.links.splice(o.i % Math.max(1, state.links.length), 1);
+                break;
+              case 'processed': {
+                const list = (state.processed[o.master] ??= []);
+                for (let k = 0; k < o.n; k++) list.push({ eventId: `d${++seq}`, at: seq });
+                list.splice(0, Math.min(o.trim, list.length));
+                if (list.length === 0 && o.trim > 2) delete state.processed[o.master];
+                break;
+              }
+              case 'replaceProcessed':
+                state.processed[o.master] = [{ eventId: `r${++seq}`, at: seq }];
+                break;
+              case 'daily':
+                state.daily[o.follower] = { day: '2025-01-02', startBalance: o.balance };
+                break;
+              case 'follower': {
+                const f = state.followers.find((x) => x.accountId === o.id);
+                if (f === undefined) state.followers.push(defaultFollower(o.id, ['m1']));
+                else f.paused = o.paused;
+                break;
+              }
+            }
+          }
+          const text = encoder.encode(state);
+          expect(JSON.parse(text)).toEqual(plain(state));
+        }
+      }),
+      { numRuns: 200 },
+    );
   });
 });

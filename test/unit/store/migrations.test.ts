@@ -7,7 +7,7 @@ describe('migrations', () => {
     for (let v = 0; v < STATE_VERSION; v++) expect(migrations[v]).toBeTypeOf('function');
   });
 
-  it('turns a v0 document into a valid v1 one, keeping its data', () => {
+  it('turns a v0 document into a valid current one, keeping its data', () => {
     const v0 = {
       version: 0,
       instanceId: 'old',
@@ -19,10 +19,30 @@ describe('migrations', () => {
       pending: [],
       journal: [],
     };
-    const v1 = stateSchema.parse(migrate(v0, 0));
-    expect(v1).toMatchObject({ version: 1, instanceId: 'old', daily: {}, masterHistory: {} });
-    expect(v1.processed).toEqual(v0.processed);
+    const current = stateSchema.parse(migrate(v0, 0));
+    expect(current).toMatchObject({ version: STATE_VERSION, instanceId: 'old', daily: {}, masterHistory: {} });
+    expect(current.processed).toEqual(v0.processed);
     expect(v0).not.toHaveProperty('daily');
+  });
+
+  it('turns a v1 document into a valid v2 one without the journal (the store moves it to journal.jsonl)', () => {
+    const v1 = {
+      version: 1,
+      instanceId: 'old',
+      masters: [],
+      followers: [],
+      users: [],
+      links: [],
+      processed: {},
+      pending: [],
+      journal: [{ at: 1 }],
+      daily: {},
+      masterHistory: {},
+    };
+    const v2 = stateSchema.parse(migrate(v1, 1));
+    expect(v2.version).toBe(2);
+    expect(v2).not.toHaveProperty('journal');
+    expect(v1.journal).toHaveLength(1);
   });
 
   it('fails on a version without a step', () => {

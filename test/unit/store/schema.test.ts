@@ -11,9 +11,17 @@ import {
 
 describe('state schema', () => {
   it('accepts the default state', () => {
-    const state = createDefaultState('inst-1');
-    expect(stateSchema.parse(state)).toEqual(state);
-    expect(state.version).toBe(STATE_VERSION);
+    const { journal, ...doc } = createDefaultState('inst-1');
+    expect(stateSchema.parse(doc)).toEqual(doc);
+    expect(doc.version).toBe(STATE_VERSION);
+    expect(journal).toEqual([]);
+  });
+
+  it('keeps the journal out of the state file', () => {
+    expect(stateSchema.safeParse(createDefaultState('inst-1')).error?.issues[0]).toMatchObject({
+      code: 'unrecognized_keys',
+      keys: ['journal'],
+    });
   });
 
   it('accepts the domain default follower', () => {
@@ -26,7 +34,7 @@ describe('state schema', () => {
     const r1 = followerConfigSchema.safeParse(follower);
     expect(r1.success).toBe(false);
 
-    const state = createDefaultState('x');
+    const { journal: _journal, ...state } = createDefaultState('x');
     const bad = {
       ...state,
       followers: [{ ...defaultFollower('f1', []), sizing: { mode: 'multiplier', multiplier: Number.NaN } }],
@@ -37,8 +45,9 @@ describe('state schema', () => {
   });
 
   it('requires every alert kind on a chat user', () => {
+    const { journal: _journal, ...doc } = createDefaultState('x');
     const state = {
-      ...createDefaultState('x'),
+      ...doc,
       users: [{ id: 1, role: 'admin', name: null, addedAt: 0, alerts: { copies: 'on' } }],
     };
     const r = stateSchema.safeParse(state);

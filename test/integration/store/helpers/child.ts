@@ -1,6 +1,7 @@
 /**
  * A child process for the multi-process store tests.
  *   writer <dir>   opens the store and writes in a tight loop, printing `flushed <seq>` after each durable flush
+ *                  (journal bound 120 rows, so journal.jsonl is compacted every few flushes)
  *   hold <dir>     opens the store, prints `ready`, and waits to be killed
  *   open <dir>     tries to open the store once and prints the outcome as JSON
  */
@@ -11,7 +12,8 @@ const [mode, dir] = process.argv.slice(2);
 if (mode === undefined || dir === undefined) throw new Error('usage: child.ts <writer|hold|open> <dir>');
 
 try {
-  const store = await openStore({ dataDir: dir, writeDelayMs: 1 });
+  // A small journal bound makes the writer compact journal.jsonl every few flushes, so kills land in compactions too.
+  const store = await openStore({ dataDir: dir, writeDelayMs: 1, retention: { journalMax: 120 } });
   process.stdout.write(`ready ${JSON.stringify({ startup: store.startup, pid: process.pid })}\n`);
   if (mode === 'open') {
     await store.close();
