@@ -11,7 +11,7 @@ import { checkDailyLoss } from '../domain/rules.js';
 import { nextSessionOpen } from '../domain/sessions.js';
 import { resolveSymbol } from '../domain/symbols.js';
 import { isCopyOf, parseCopyComment, masterShortId } from '../domain/tags.js';
-import type { AccountSummary } from '../domain/trading.js';
+import type { AccountSummary, OpenedOrder } from '../domain/trading.js';
 import { Retcode } from '../domain/trading.js';
 import { applyExecution, summarize } from './apply-results.js';
 import type { EventFacts } from './apply-results.js';
@@ -68,6 +68,9 @@ export const DEFAULT_ENGINE_OPTIONS: EngineOptions = {
   processedRetention: 5_000,
   journalRetention: 10_000,
 };
+
+/** How far back start-up recovery replays unrecorded master deals (see recovery.ts). */
+const RECOVERY_WINDOW_MS = 120_000;
 
 export interface EngineDeps {
   broker: BrokerPort;
@@ -393,7 +396,7 @@ export class CopyEngine {
   retargetLinks(followerId: string): void {
     const f = this.followers.get(followerId);
     if (!f) return;
-    const rows = new Map(f.positions.map((p) => [p.ticket, p] as const));
+    const rows = rowsByTicket(f.positions);
     for (const link of this.ledger.ofFollower(followerId)) {
       if (link.status !== 'open') continue;
       const row = rows.get(link.followerTicket);
@@ -628,7 +631,9 @@ export class CopyEngine {
         open,
         utcOffsetSeconds: tz.utcOffsetSeconds,
         now: this.clock.now(),
-        maxAgeMs: this.options.maxCopyAgeMs,
+        // A batch left in flight by a dead process ends within its timeouts; older missed deals are reconciliation's,
+        // which opens only what is still fresh and near the master's price.
+        maxAgeMs: Math.min(this.options.maxCopyAgeMs, RECOVERY_WINDOW_MS),
         isProcessed: (eventId) => this.isProcessed(masterId, eventId),
         hadPendingCopy: (ticket) => this.ledger.ofMaster(masterId, ticket).some((l) => l.kind === 'pending'),
       });
@@ -883,4 +888,15 @@ export class CopyEngine {
 function splitFrom(comment: string): number | null {
   const m = /from #(\d+)/.exec(comment);
   return m?.[1] === undefined ? null : Number(m[1]);
+}
+
+/** Rows by ticket, built once per positions list (the cache replaces the whole list on every frame). */
+const rowIndex = new WeakMap<readonly OpenedOrder[], Map<number, OpenedOrder>>();
+function rowsByTicket(rows: readonly OpenedOrder[]): Map<number, OpenedOrder> {
+  let map = rowIndex.get(rows);
+  if (!map) {
+    map = new Map(rows.map((r) => [r.ticket, r] as const));
+    rowIndex.set(rows, map);
+  }
+  return map;
 }
