@@ -10,7 +10,10 @@ export interface Retention {
   processedMaxPerMaster: number;
   /** Processed events older than this (relative to the newest one recorded) are dropped; `null` keeps by count only. Default 7 days. */
   processedMaxAgeMs: number | null;
-  /** Journal entries kept (newest). Default 10 000. */
+  /**
+   * Journal rows kept in memory (newest) and loaded at start; `journal.jsonl` is compacted back to the rows in memory
+   * once it holds more than twice as many lines. Default 10 000.
+   */
   journalMax: number;
   /** Master opens kept per master for sizing previews. Default 50. */
   masterHistoryMax: number;

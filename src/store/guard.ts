@@ -1,22 +1,21 @@
 /**
- * The check every write passes, so the store never writes a file its next start would refuse, fused with the
- * serialisation of `state.json` so that both cost what changed rather than what the document holds.
+ * The check every write passes, so the store never writes a file its next start would refuse, and the
+ * serialisation of `state.json`.
  *
- * Validating and serialising the whole document on every write costs milliseconds once it is large (a thousand open
- * links, thousands of processed events), too much for writes that run every few milliseconds beside the copy path.
- * The document is therefore encoded item by item:
+ * Validating the whole document on every write costs milliseconds once it is large (a thousand open links,
+ * thousands of processed events), too much for writes that run every few milliseconds beside the copy path, so the
+ * check follows what changed:
  *
- * - Items that may change in place (masters, followers, users, links, pending legs, daily marks, master history) are
- *   serialised every time (the text is needed anyway), but validated only when their JSON differs from the JSON they
- *   had when they last passed, remembered per object. What is written is exactly what was validated, or byte for
- *   byte the JSON of an object that passed before.
- * - The processed lists are append-only records trimmed from the front: each list keeps the JSON of its entries, and
- *   only entries added since the last encode are validated and serialised. An entry changed in place after it was
- *   written is not looked at again (the lists are records, not state).
- * - The journal is not part of `state.json` (see `journal-file.ts`).
+ * - Flat items that change in place (links, masters, daily marks, master history: primitives only) are validated
+ *   when they are new or differ from the snapshot of their fields taken when they last passed; one snapshot per
+ *   object. Items with nested values (followers, users, pending legs) are validated when their JSON differs from
+ *   the JSON they had when they last passed.
+ * - The processed lists are append-only records trimmed from the front: only entries added since the last check
+ *   are validated. An entry changed in place after it was checked is not looked at again (records, not state).
+ * - The journal is not part of `state.json` (see `journal-file.ts`, which validates the rows it appends).
  *
- * The text is assembled from those pieces in the schema's key order and decodes to the same document as
- * `JSON.stringify` of it would.
+ * The text is one native `JSON.stringify` of the rest, which is the floor of rewriting the file: assembling it from
+ * cached per-item JSON was measured slower (copying the pieces costs as much as producing them).
  */
 import { z } from 'zod';
 import { invalidWriteError } from './codec.js';
@@ -29,7 +28,6 @@ import {
   masterOpenSchema,
   pendingLegSchema,
   processedEventSchema,
-  STATE_KEYS,
   stateSchema,
   type State,
 } from './schema.js';
@@ -55,102 +53,123 @@ const topLevelSchema = z.strictObject({
   masterHistory: anyRecord,
 });
 
-/** Validates and serialises objects that may change in place, remembering the JSON each had when it last passed. */
-class ItemEncoder {
+function pushIssues(issues: Issue[], found: readonly Issue[], path: readonly PropertyKey[]): void {
+  for (const issue of found) issues.push({ ...issue, path: [...path, ...issue.path] });
+}
+
+/**
+ * Validates objects with nested values that may change anywhere (followers, users, pending legs): an object whose
+ * JSON is the JSON it had when it last passed is not validated again (serialising is several times cheaper than
+ * validating, and the JSON is what gets written).
+ */
+class JsonChecker {
   private passed = new WeakMap<object, string>();
 
   constructor(private readonly schema: z.ZodType) {}
 
-  /** The item's JSON; pushes its issues (at `path`, then `index` if given) when it does not validate. */
-  encode(item: unknown, path: PropertyKey[], issues: Issue[], index?: number): string {
-    const json = JSON.stringify(item) ?? 'null';
+  check(item: unknown, path: readonly PropertyKey[], issues: Issue[]): void {
     const isObject = typeof item === 'object' && item !== null;
-    if (isObject && this.passed.get(item) === json) return json;
+    const json = isObject ? JSON.stringify(item) : undefined;
+    if (isObject && this.passed.get(item) === json) return;
     const result = this.schema.safeParse(item);
-    if (!result.success) {
-      const at = index === undefined ? path : [...path, index];
-      for (const issue of result.error.issues) issues.push({ ...issue, path: [...at, ...issue.path] });
-    } else if (isObject) {
-      this.passed.set(item, json);
-    }
-    return json;
-  }
-
-  list(list: unknown[], path: PropertyKey[], issues: Issue[]): string {
-    const parts = new Array<string>(list.length);
-    for (let i = 0; i < list.length; i++) parts[i] = this.encode(list[i], path, issues, i);
-    return `[${parts.join(',')}]`;
+    if (!result.success) pushIssues(issues, result.error.issues, path);
+    else if (isObject && json !== undefined) this.passed.set(item, json);
   }
 }
 
-/** The JSON of an append-only list's entries, for the entries it held at the last encode (same objects, same order). */
-interface RecordListCache {
-  items: unknown[];
-  parts: string[];
-}
-
-/** Validates and serialises append-only lists (trimmed from the front) by what was added since the last encode. */
-class RecordListEncoder {
-  private caches = new Map<string, RecordListCache>();
-  private seen = new Set<string>();
-
-  constructor(private readonly schema: z.ZodType) {}
-
-  /** Call before encoding a document's lists; {@link RecordListEncoder.end} then forgets lists no longer present. */
-  begin(): void {
-    this.seen.clear();
-  }
-
-  end(): void {
-    for (const key of this.caches.keys()) if (!this.seen.has(key)) this.caches.delete(key);
-  }
-
-  encode(key: string, list: unknown[], path: PropertyKey[], issues: Issue[]): string {
-    this.seen.add(key);
-    const cache = this.caches.get(key);
-    const kept = cache === undefined ? 0 : keptPrefix(cache.items, list);
-    const parts = kept === 0 ? [] : (cache as RecordListCache).parts.slice(-kept);
-    const before = issues.length;
-    for (let i = kept; i < list.length; i++) {
-      const item = list[i];
-      const result = this.schema.safeParse(item);
-      if (!result.success) {
-        for (const issue of result.error.issues) issues.push({ ...issue, path: [...path, i, ...issue.path] });
-      }
-      parts.push(JSON.stringify(item) ?? 'null');
-    }
-    if (issues.length === before) this.caches.set(key, { items: list.slice(), parts });
-    return `[${parts.join(',')}]`;
-  }
+/** A flat object's own enumerable keys and values, in order. */
+interface Snapshot {
+  keys: string[];
+  values: unknown[];
 }
 
 /**
- * How many leading entries of `list` are the trailing entries of `previous` (same objects, same order): the part a
- * list trimmed from the front and appended to still shares with its last encoded version. 0 when anything else
- * happened to it (the list is then encoded whole).
+ * Validates flat objects (all fields primitives) that may change in place: an object whose fields are the same
+ * primitives as when it last passed is not validated again.
  */
-function keptPrefix(previous: unknown[], list: unknown[]): number {
-  if (previous.length === 0) return 0;
-  const kept = list.lastIndexOf(previous[previous.length - 1]) + 1;
-  if (kept === 0 || kept > previous.length) return 0;
-  const offset = previous.length - kept;
-  for (let i = 0; i < kept; i++) if (list[i] !== previous[offset + i]) return 0;
-  return kept;
+class FlatChecker {
+  private passed = new WeakMap<object, Snapshot>();
+
+  constructor(private readonly schema: z.ZodType) {}
+
+  check(item: unknown, path: readonly PropertyKey[], issues: Issue[]): void {
+    const isObject = typeof item === 'object' && item !== null;
+    if (isObject) {
+      const snapshot = this.passed.get(item);
+      if (snapshot !== undefined && unchanged(item as Record<string, unknown>, snapshot)) return;
+    }
+    const result = this.schema.safeParse(item);
+    if (!result.success) pushIssues(issues, result.error.issues, path);
+    // Only objects made of primitives are remembered: an object value could change inside without this seeing it
+    // (it would fail the flat schemas anyway).
+    else if (isObject) this.passed.set(item, takeSnapshot(item as Record<string, unknown>));
+  }
+}
+
+function takeSnapshot(item: Record<string, unknown>): Snapshot {
+  const keys: string[] = [];
+  const values: unknown[] = [];
+  for (const key in item) {
+    keys.push(key);
+    values.push(item[key]);
+  }
+  return { keys, values };
+}
+
+function unchanged(item: Record<string, unknown>, snapshot: Snapshot): boolean {
+  let i = 0;
+  for (const key in item) {
+    if (key !== snapshot.keys[i] || item[key] !== snapshot.values[i]) return false;
+    i++;
+  }
+  return i === snapshot.keys.length;
+}
+
+/**
+ * Validates append-only lists (trimmed from the front) by what was added since the last check: the entries after
+ * the last one checked, found by identity (all of them if it is gone, e.g. the list was replaced).
+ */
+class RecordListChecker {
+  private marks = new Map<string, unknown>();
+
+  constructor(private readonly schema: z.ZodType) {}
+
+  check(record: Record<string, unknown>, path: PropertyKey, issues: Issue[]): void {
+    const marks = new Map<string, unknown>();
+    for (const [key, list] of Object.entries(record)) {
+      if (!Array.isArray(list)) {
+        pushIssues(issues, anyArray.safeParse(list).error?.issues ?? [], [path, key]);
+        continue;
+      }
+      const before = issues.length;
+      const mark = this.marks.get(key);
+      const start = mark === undefined ? 0 : list.lastIndexOf(mark) + 1;
+      for (let i = start; i < list.length; i++) {
+        const result = this.schema.safeParse(list[i]);
+        if (!result.success) pushIssues(issues, result.error.issues, [path, key, i]);
+      }
+      // Nothing is remembered for a list with a bad entry: it is checked again from the same point.
+      if (issues.length > before) marks.set(key, mark);
+      else if (list.length > 0) marks.set(key, list[list.length - 1]);
+    }
+    this.marks = marks;
+  }
 }
 
 /**
  * Validates the document before a write and produces the `state.json` text. Remembers what passed, so the next
- * call costs what changed since.
+ * call validates what changed since; the serialisation is one native `JSON.stringify` of the document without its
+ * journal.
  */
 export class StateEncoder {
-  private readonly masters = new ItemEncoder(masterConfigSchema);
-  private readonly followers = new ItemEncoder(followerConfigSchema);
-  private readonly users = new ItemEncoder(chatUserSchema);
-  private readonly links = new ItemEncoder(copyLinkSchema);
-  private readonly pending = new ItemEncoder(pendingLegSchema);
-  private readonly daily = new ItemEncoder(dailyMarkSchema);
-  private readonly masterHistory = new ItemEncoder(masterOpenSchema);
-  private readonly processed = new RecordListEncoder(processedEventSchema);
+  private readonly masters = new FlatChecker(masterConfigSchema);
+  private readonly links = new FlatChecker(copyLinkSchema);
+  private readonly daily = new FlatChecker(dailyMarkSchema);
+  private readonly masterHistory = new FlatChecker(masterOpenSchema);
+  private readonly followers = new JsonChecker(followerConfigSchema);
+  private readonly users = new JsonChecker(chatUserSchema);
+  private readonly pending = new JsonChecker(pendingLegSchema);
+  private readonly processed = new RecordListChecker(processedEventSchema);
 
   /**
    * The `state.json` text of `state` (its journal left out). Problems are pushed onto `issues` (paths from the
@@ -162,13 +181,23 @@ export class StateEncoder {
       issues.push(...top.error.issues);
       return '';
     }
-    const s = state as unknown as Record<(typeof STATE_KEYS)[number], unknown>;
-    const fields: string[] = [];
-    for (const key of STATE_KEYS) {
-      if (key === 'journal') continue;
-      fields.push(`${JSON.stringify(key)}:${this.field(key, s[key], issues)}`);
+    const { journal: _journal, processed, ...rest } = state;
+    for (const key of ['masters', 'links', 'followers', 'users', 'pending'] as const) {
+      const list: unknown[] = rest[key];
+      const checker = this[key];
+      for (let i = 0; i < list.length; i++) checker.check(list[i], [key, i], issues);
     }
-    return `{${fields.join(',')}}`;
+    for (const [id, mark] of Object.entries(rest.daily)) this.daily.check(mark, ['daily', id], issues);
+    for (const [id, list] of Object.entries(rest.masterHistory as Record<string, unknown>)) {
+      if (!Array.isArray(list)) {
+        pushIssues(issues, anyArray.safeParse(list).error?.issues ?? [], ['masterHistory', id]);
+        continue;
+      }
+      for (let i = 0; i < list.length; i++) this.masterHistory.check(list[i], ['masterHistory', id, i], issues);
+    }
+    this.processed.check(processed, 'processed', issues);
+    // One native serialisation: faster than assembling cached pieces, whose copying costs as much as producing them.
+    return JSON.stringify({ ...rest, processed });
   }
 
   /**
@@ -182,44 +211,4 @@ export class StateEncoder {
     if (issues.length > 0) throw invalidWriteError(issues);
     return text;
   }
-
-  private field(key: Exclude<(typeof STATE_KEYS)[number], 'journal'>, value: unknown, issues: Issue[]): string {
-    switch (key) {
-      case 'version':
-      case 'instanceId':
-        return JSON.stringify(value);
-      case 'masters':
-      case 'followers':
-      case 'users':
-      case 'links':
-      case 'pending':
-        return this[key].list(value as unknown[], [key], issues);
-      case 'daily':
-        return record(value as Record<string, unknown>, (k, v) => this.daily.encode(v, [key, k], issues));
-      case 'masterHistory':
-        return record(value as Record<string, unknown>, (k, v) =>
-          Array.isArray(v) ? this.masterHistory.list(v, [key, k], issues) : notAnArray(v, [key, k], issues),
-        );
-      case 'processed': {
-        this.processed.begin();
-        const text = record(value as Record<string, unknown>, (k, v) =>
-          Array.isArray(v) ? this.processed.encode(k, v, [key, k], issues) : notAnArray(v, [key, k], issues),
-        );
-        this.processed.end();
-        return text;
-      }
-    }
-  }
-}
-
-function record(value: Record<string, unknown>, encode: (key: string, item: unknown) => string): string {
-  const fields: string[] = [];
-  for (const [k, v] of Object.entries(value)) fields.push(`${JSON.stringify(k)}:${encode(k, v)}`);
-  return `{${fields.join(',')}}`;
-}
-
-function notAnArray(value: unknown, path: PropertyKey[], issues: Issue[]): string {
-  const result = anyArray.safeParse(value);
-  if (!result.success) for (const issue of result.error.issues) issues.push({ ...issue, path: [...path, ...issue.path] });
-  return 'null';
 }

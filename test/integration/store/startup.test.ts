@@ -110,9 +110,10 @@ describe('start-up', () => {
     state.masters.push({ accountId: 'm1', paused: false });
     await writeFile(join(dir, 'state.json'), encodeState(state));
     await writeFile(join(dir, 'state.json.3141592653'), '{"version":1,"half');
+    await writeFile(join(dir, 'journal.jsonl.2718281828'), '{"at":1,"half');
     const store = await openStore({ dataDir: dir });
     expect(store.masters()).toEqual([{ accountId: 'm1', paused: false }]);
-    expect(store.startup.leftoversRemoved).toEqual(['state.json.3141592653']);
+    expect(store.startup.leftoversRemoved.sort()).toEqual(['journal.jsonl.2718281828', 'state.json.3141592653']);
     await store.close();
     expect((await readdir(dir)).sort()).toEqual(['state.json']);
   });

@@ -63,6 +63,29 @@ describe('StateEncoder', () => {
     expect(JSON.parse(encoder.encode(state)).links[1].volume).toBe(0.5);
   });
 
+  it('revalidates a nested value changed in place (followers, users, pending legs)', () => {
+    const encoder = new StateEncoder();
+    const state = createDefaultState('x');
+    state.followers.push(defaultFollower('f1', ['m1']));
+    encoder.encode(state);
+    state.followers[0]!.sizing = { mode: 'multiplier', multiplier: -1 };
+    expect(failure(() => encoder.encode(state)).message).toContain('followers[0].sizing.multiplier');
+    state.followers[0]!.sizing = { mode: 'multiplier', multiplier: 2 };
+    (state.followers[0]!.risk as { maxLot: unknown }).maxLot = 'big';
+    expect(failure(() => encoder.encode(state)).message).toContain('followers[0].risk.maxLot');
+  });
+
+  it('notices a field of a flat item replaced by another key', () => {
+    const encoder = new StateEncoder();
+    const state = createDefaultState('x');
+    state.masters.push({ accountId: 'm1', paused: false });
+    encoder.encode(state);
+    const m = state.masters[0] as unknown as Record<string, unknown>;
+    delete m['paused'];
+    m['pasued'] = false;
+    expect(failure(() => encoder.encode(state)).message).toMatch(/masters\[0\]/);
+  });
+
   it('checks processed entries added since the last good check', () => {
     const encoder = new StateEncoder();
     const state = createDefaultState('x');
