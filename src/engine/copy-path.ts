@@ -1,0 +1,144 @@
+/**
+ * The copy path: one master event, start to end — dedup, plan from the hot caches, send, apply the results to the
+ * ledger, journal and report. Runs on the master's serial queue; reads only in-memory caches and never waits on a
+ * disk write.
+ */
+import type { MasterEvent, MasterOpen } from '../domain/events.js';
+import type { FollowerPlanInput, LegPlan } from '../domain/plan.js';
+import { planEvent } from '../domain/plan.js';
+import { Retcode } from '../domain/trading.js';
+import { applyExecution, summarize } from './apply-results.js';
+import type { EventFacts } from './apply-results.js';
+import { marginNumbers } from './event-facts.js';
+import type { CopierEvent, LegOutcome } from './events.js';
+import type { Executor, LegExecution } from './executor.js';
+import type { FollowerState } from './follower-state.js';
+import type { LatencyWindow } from './latency-window.js';
+import type { LedgerIndex } from './ledger-index.js';
+import type { LinkTracker } from './link-tracker.js';
+import type { MarketClosedQueue } from './market-closed-queue.js';
+import { splitMarketClosed } from './market-closed-queue.js';
+import type { PlanInputs } from './plan-inputs.js';
+import type { Clock, EngineState, JournalRow, Logger } from './ports.js';
+import type { ProcessedEvents } from './processed-events.js';
+
+/** Copier-internal measurements (benchmarks, /status). */
+export interface EngineMetrics {
+  /** Frame taken off the master socket → batch request about to be written, ms. */
+  overheadMs: LatencyWindow;
+  /** Master event seen → last leg answered, ms. */
+  copyLagMs: LatencyWindow;
+  eventsProcessed: number;
+  duplicatesIgnored: number;
+}
+
+/** What the copy path reads, sends through and reports to. */
+export interface CopyPathDeps {
+  /** Read on every sample: benchmarks swap its windows. */
+  readonly metrics: EngineMetrics;
+  readonly state: { readonly data: EngineState; changed(): void };
+  readonly log: Logger;
+  readonly clock: Clock;
+  readonly ledger: LedgerIndex;
+  readonly executor: Executor;
+  readonly followers: ReadonlyMap<string, FollowerState>;
+  readonly processed: ProcessedEvents;
+  readonly inputs: PlanInputs;
+  readonly links: LinkTracker;
+  readonly marketClosed: MarketClosedQueue;
+  /** The halt reason, or null while copying. */
+  halted(): string | null;
+  accountName(id: string): string;
+  factsOf(event: MasterEvent): EventFacts;
+  pointOf(plan: LegPlan): number | null;
+  journal(rows: JournalRow[]): void;
+  emit(event: CopierEvent): void;
+  /** Settles a leg whose outcome is unknown, in the background. */
+  settleUnknown(event: MasterEvent, exec: LegExecution): void;
+}
+
+/** Runs master events through plan → send → ledger → journal → `copied`. */
+export class CopyPath {
+  private currentReceivedAt = 0;
+
+  constructor(private readonly deps: CopyPathDeps) {}
+
+  /** The executor is about to write a batch: the event's overhead (socket frame → request) ends here. */
+  onBatchSending(): void {
+    if (this.currentReceivedAt > 0) {
+      this.deps.metrics.overheadMs.add(performance.now() - this.currentReceivedAt);
+      this.currentReceivedAt = 0;
+    }
+  }
+
+  /** One master event, start to end. Runs on the master's serial queue. */
+  async process(event: MasterEvent, receivedAt: number): Promise<void> {
+    const { deps } = this;
+    const halted = deps.halted();
+    if (halted) {
+      deps.log.warn({ masterId: event.masterId, eventId: event.eventId, halted }, 'halted: master event not copied');
+      return;
+    }
+    if (deps.processed.has(event.masterId, event.eventId)) {
+      deps.metrics.duplicatesIgnored++;
+      return;
+    }
+    const startedAt = performance.now();
+    const followers = deps.inputs.followersOf(event.masterId);
+    if (event.kind === 'open') this.rememberMasterOpen(event);
+    if (event.kind === 'open' || event.kind === 'pending_place') await deps.inputs.warmSymbols(event.symbol, followers);
+    await deps.links.freshenTriggered(event, followers);
+
+    const inputs: FollowerPlanInput[] = [];
+    for (const cfg of followers) {
+      const input = deps.inputs.planInput(cfg);
+      if (input) inputs.push(input);
+    }
+    const plans = planEvent(event, deps.inputs.planContext(event.masterId, inputs));
+    const [sendable, queued] = splitMarketClosed(plans);
+
+    this.currentReceivedAt = receivedAt;
+    const executions = sendable.length > 0 ? await deps.executor.execute(event.masterId, event.eventId, 'e', sendable) : [];
+    this.currentReceivedAt = 0;
+    for (const q of queued) executions.push({ plan: q, status: 'queued', volume: q.volume, price: null, ticket: null, retcode: null, latencyMs: null, message: 'market closed' });
+
+    const facts = deps.factsOf(event);
+    const outcomes: LegOutcome[] = [];
+    const rows: JournalRow[] = [];
+    for (const exec of executions) {
+      const { outcome, journal } = applyExecution(exec, facts, deps.ledger, deps.accountName(exec.plan.followerId), deps.pointOf(exec.plan));
+      if (exec.status === 'rejected' && exec.retcode === Retcode.NO_MONEY) Object.assign(outcome.detail, marginNumbers(exec.plan, deps.followers.get(exec.plan.followerId)));
+      outcomes.push(outcome);
+      rows.push(journal);
+      if (exec.status === 'unknown') deps.settleUnknown(event, exec);
+      if (exec.status === 'queued' && exec.plan.action === 'open' && event.kind === 'open') deps.marketClosed.queue(event, exec.plan);
+    }
+    deps.journal(rows);
+    if ((event.kind === 'close' && event.volume >= event.volumeBefore) || event.kind === 'pending_delete') {
+      deps.ledger.dropSettled(event.masterId, event.kind === 'close' ? event.position : event.order);
+    }
+    deps.processed.mark(event.masterId, event.eventId);
+    deps.state.changed();
+    const elapsed = performance.now() - startedAt;
+    deps.metrics.copyLagMs.add(elapsed);
+    deps.metrics.eventsProcessed++;
+    if (outcomes.length > 0) {
+      deps.emit({
+        type: 'copied',
+        at: deps.clock.now(),
+        masterId: event.masterId,
+        masterName: deps.accountName(event.masterId),
+        event: summarize(event),
+        legs: outcomes,
+        elapsedMs: Math.round(elapsed * 10) / 10,
+      });
+    }
+    if (event.kind === 'close') await deps.links.followSplits(executions);
+  }
+
+  private rememberMasterOpen(event: MasterOpen): void {
+    const list = (this.deps.state.data.masterHistory[event.masterId] ??= []);
+    list.push({ position: event.position, symbol: event.symbol, side: event.side, volume: event.volume, price: event.price, stopLoss: event.stopLoss, at: event.detectedAt });
+    if (list.length > 50) list.splice(0, list.length - 50);
+  }
+}

@@ -1,0 +1,40 @@
+/**
+ * What the copy path derives from a master event and the follower caches to record a leg's result: the event's
+ * facts for the ledger and journal, a leg's point size, and the margin numbers behind a refused open.
+ */
+import type { MasterBook } from '../domain/detect.js';
+import type { MasterEvent } from '../domain/events.js';
+import type { LegPlan } from '../domain/plan.js';
+import type { EventFacts } from './apply-results.js';
+import type { FollowerState } from './follower-state.js';
+
+/** The facts of a master event; `book` is its master's book when running (for the deal volume of a tracked position). */
+export function eventFacts(event: MasterEvent, book: MasterBook | undefined, now: number): EventFacts {
+  const tracked = event.kind === 'open' || event.kind === 'close' ? book?.positions.get(event.position) : undefined;
+  return {
+    masterId: event.masterId,
+    eventId: event.eventId,
+    kind: event.kind,
+    masterPrice: event.kind === 'open' || event.kind === 'close' ? event.price : event.kind === 'pending_place' ? event.price : null,
+    masterVolumeAfter: event.kind === 'open' ? (tracked?.dealVolume ?? event.volume) : event.kind === 'pending_place' ? event.volume : null,
+    masterSymbol: event.symbol,
+    at: now,
+  };
+}
+
+/** What the copier's cache knew of a refused open's margin: the broker's 10019 alone does not say how short it was. */
+export function marginNumbers(plan: LegPlan, f: FollowerState | undefined): Record<string, number> {
+  if (plan.action !== 'open' && plan.action !== 'place_pending') return {};
+  const perLot = f?.marginPerLot.get(plan.symbol)?.[plan.side];
+  const free = f?.summary?.freeMargin;
+  const out: Record<string, number> = {};
+  if (perLot !== undefined) out.required = Math.round(perLot * plan.volume * 100) / 100;
+  if (free !== undefined) out.free = free;
+  return out;
+}
+
+/** The point size of an open leg's symbol on its follower, or null (other actions, or no spec cached). */
+export function pointOf(plan: LegPlan, f: FollowerState | undefined): number | null {
+  if (plan.action !== 'open') return null;
+  return f?.specs.get(plan.symbol)?.point ?? null;
+}

@@ -1,0 +1,151 @@
+/**
+ * Settles legs whose outcome is unknown (a timeout, a lost reply) from the broker: never by sending them again, but by
+ * reading the follower's orders and matching the copy tag (design.md §3, Execution).
+ */
+import type { MasterEvent } from '../domain/events.js';
+import { isCopyOf, parseCopyComment } from '../domain/tags.js';
+import { applyExecution } from './apply-results.js';
+import type { EventFacts } from './apply-results.js';
+import { sleepOn } from './clock.js';
+import type { CopierEvent, LegOutcome } from './events.js';
+import type { Executor, LegExecution } from './executor.js';
+import type { FollowerState } from './follower-state.js';
+import type { LedgerIndex } from './ledger-index.js';
+import type { Clock, JournalRow, Logger } from './ports.js';
+
+/** What settling reads and reports to; `unsettled` is shared with reconciliation. */
+export interface OutcomeSettlerDeps {
+  readonly followers: ReadonlyMap<string, FollowerState>;
+  readonly ledger: LedgerIndex;
+  readonly clock: Clock;
+  readonly state: { changed(): void };
+  readonly log: Logger;
+  readonly executor: Executor;
+  readonly options: { readonly magic: number; readonly unknownResolveDelayMs: number };
+  /** `master#ticket#follower` of legs being settled; this class adds and removes its own. */
+  readonly unsettled: Set<string>;
+  accountName(id: string): string;
+  factsOf(event: MasterEvent): EventFacts;
+  journal(rows: JournalRow[]): void;
+  emit(event: CopierEvent): void;
+  requestReconcile(trigger: 'warning'): void;
+}
+
+/** Resolves unknown leg outcomes from the follower's rows, then journals and emits `leg_resolved`. */
+export class OutcomeSettler {
+  constructor(private readonly deps: OutcomeSettlerDeps) {}
+
+  /**
+   * A leg whose outcome is unknown is never re-sent: the follower's open orders (and recent history for a fast round
+   * trip) are read and the copy tag decides whether it executed (design.md §3, Execution).
+   */
+  async settle(event: MasterEvent, exec: LegExecution): Promise<void> {
+    const plan = exec.plan;
+    const f = this.deps.followers.get(plan.followerId);
+    if (!f) return;
+    const key = `${event.masterId}#${plan.masterTicket}#${plan.followerId}`;
+    this.deps.unsettled.add(key);
+    try {
+      await this.settleLeg(event, exec, f);
+    } finally {
+      this.deps.unsettled.delete(key);
+    }
+  }
+
+  private async settleLeg(event: MasterEvent, exec: LegExecution, f: FollowerState): Promise<void> {
+    const { ledger, options } = this.deps;
+    const plan = exec.plan;
+    await sleepOn(this.deps.clock)(options.unknownResolveDelayMs);
+    const now = this.deps.clock.now();
+    let outcome: LegOutcome['status'] = 'failed';
+    let reason = 'not_executed';
+    let ticket: number | null = null;
+    let volume: number | null = null;
+    try {
+      const rows = await f.refreshPositions();
+      if (plan.action === 'open' || plan.action === 'place_pending') {
+        const known = new Set(ledger.ofFollower(f.id).map((l) => l.followerTicket));
+        const row = rows.find((r) => r.comment === plan.comment && r.magic === plan.magic && !known.has(r.ticket))
+          ?? rows.find((r) => isCopyOf(r, options.magic, event.masterId) && parseCopyComment(r.comment)?.masterTicket === plan.masterTicket && !known.has(r.ticket) && r.symbol === plan.symbol);
+        if (row) {
+          outcome = 'filled';
+          reason = 'resolved_from_open_orders';
+          ticket = row.ticket;
+          volume = row.lots;
+          ledger.add({
+            masterId: event.masterId,
+            masterTicket: plan.masterTicket,
+            followerId: f.id,
+            followerTicket: row.ticket,
+            kind: plan.action === 'open' ? 'position' : 'pending',
+            followerSymbol: plan.symbol,
+            masterSymbol: event.symbol,
+            side: plan.side,
+            volume: row.lots,
+            masterVolume: this.deps.factsOf(event).masterVolumeAfter ?? 0,
+            openedAt: now,
+            status: 'open',
+          });
+        }
+      } else if (plan.action === 'close' || plan.action === 'delete_pending') {
+        // Per ticket: gone, or down to what this close leaves, means it executed; still at its volume before, it did not.
+        const targets = plan.action === 'close' ? plan.tickets : [{ ticket: plan.ticket, volume: null }];
+        const verdicts = targets.map((t) => {
+          const row = rows.find((r) => r.ticket === t.ticket);
+          if (!row) return 'done';
+          if (t.volume === null) return 'not_done';
+          const before = ledger.ofFollower(f.id).filter((l) => l.followerTicket === t.ticket && l.status === 'open').reduce((sum, l) => sum + l.volume, 0);
+          if (Math.abs(row.lots - (before - t.volume)) < 1e-9) return 'done';
+          return Math.abs(row.lots - before) < 1e-9 ? 'not_done' : 'unclear';
+        });
+        if (verdicts.every((v) => v === 'done')) {
+          outcome = 'closed';
+          reason = 'resolved_from_open_orders';
+          const closedTickets = targets.map((t) => ({ ticket: t.ticket, status: 'closed', volume: t.volume ?? 0, retcode: 0 }));
+          applyExecution({ ...exec, status: 'closed', closedTickets }, this.deps.factsOf(event), ledger, this.deps.accountName(f.id), null);
+          if (plan.action === 'close') volume = Math.round(plan.linkVolumes.reduce((sum, c) => sum + c.volumeBefore - c.volumeAfter, 0) * 1e8) / 1e8;
+        } else {
+          // Not (fully) closed: reconciliation compares volumes against the master and finishes the job.
+          reason = verdicts.every((v) => v === 'not_done') ? 'not_executed_reconciling' : 'not_closed_reconciling';
+          this.deps.requestReconcile('warning');
+        }
+      } else if (plan.action === 'modify') {
+        const row = rows.find((r) => r.ticket === plan.ticket);
+        const applied = row && (plan.stopLoss === undefined || row.stopLoss === plan.stopLoss) && (plan.takeProfit === undefined || row.takeProfit === plan.takeProfit);
+        if (applied) {
+          outcome = 'modified';
+          reason = 'resolved_from_open_orders';
+        } else if (row) {
+          // Absolute levels: sending the same modify again cannot add exposure, and the row shows it did not apply.
+          const again = await this.deps.executor.execute(event.masterId, event.eventId, 'm2', [plan]);
+          outcome = again[0]?.status === 'modified' ? 'modified' : 'failed';
+          reason = 'modify_resent_after_check';
+        }
+      }
+    } catch (error) {
+      reason = 'settle_failed_reconciling';
+      this.deps.log.warn({ followerId: f.id, err: String(error) }, 'could not settle unknown outcome; reconciliation will');
+      this.deps.requestReconcile('warning');
+    }
+    if (outcome === 'failed' && (plan.action === 'open' || plan.action === 'place_pending')) this.deps.requestReconcile('warning');
+    const symbol = plan.action === 'open' || plan.action === 'place_pending' ? plan.symbol : null;
+    const leg: LegOutcome = {
+      followerId: f.id,
+      followerName: this.deps.accountName(f.id),
+      status: outcome,
+      action: plan.action === 'skip' ? 'none' : plan.action === 'modify' ? 'modify' : plan.action,
+      symbol,
+      volume,
+      price: null,
+      slippagePoints: null,
+      latencyMs: null,
+      ticket,
+      retcode: null,
+      reason,
+      detail: { wasUnknown: true },
+    };
+    this.deps.journal([{ at: now, masterId: event.masterId, eventId: event.eventId, eventKind: event.kind, followerId: f.id, action: leg.action, status: 'resolved', reason, detail: { outcome }, masterTicket: plan.masterTicket, followerTicket: ticket, symbol, volume, price: null }]);
+    this.deps.state.changed();
+    this.deps.emit({ type: 'leg_resolved', at: now, masterId: event.masterId, masterName: this.deps.accountName(event.masterId), eventId: event.eventId, leg, was: 'unknown' });
+  }
+}

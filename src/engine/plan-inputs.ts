@@ -1,0 +1,92 @@
+/**
+ * The planner's inputs, built from the hot caches: a follower's view, the context of one master event, and the
+ * follower symbol specs a master symbol needs loaded first.
+ */
+import type { FollowerConfig } from '../domain/config.js';
+import type { FollowerPlanInput, PlanContext } from '../domain/plan.js';
+import { resolveSymbol } from '../domain/symbols.js';
+import type { AccountSummary } from '../domain/trading.js';
+import type { FollowerState } from './follower-state.js';
+import type { LedgerIndex } from './ledger-index.js';
+import type { LinkTracker } from './link-tracker.js';
+import type { Clock, EngineState, Logger } from './ports.js';
+
+/** What planning reads: follower caches, the ledger, state, and the master's summary and pause flag. */
+export interface PlanInputsDeps {
+  readonly followers: ReadonlyMap<string, FollowerState>;
+  readonly ledger: LedgerIndex;
+  readonly links: LinkTracker;
+  readonly state: { readonly data: EngineState };
+  readonly clock: Clock;
+  readonly log: Logger;
+  readonly options: { readonly magic: number; readonly slippagePoints: number };
+  masterSummary(masterId: string): AccountSummary | null;
+  masterPaused(masterId: string): boolean;
+}
+
+/** Builds planner inputs from the engine's caches (never the broker, except to load a missing symbol spec). */
+export class PlanInputs {
+  constructor(private readonly deps: PlanInputsDeps) {}
+
+  /** The planner's view of a follower, from the hot cache. */
+  planInput(cfg: FollowerConfig): FollowerPlanInput | null {
+    const f = this.deps.followers.get(cfg.accountId);
+    if (!f) return null;
+    const links = this.deps.ledger.ofFollower(cfg.accountId);
+    this.deps.links.retargetLinks(f.id);
+    let open = 0;
+    for (const l of links) if (l.status === 'open' && l.kind === 'position') open++;
+    return {
+      config: cfg,
+      summary: f.summary,
+      marginMode: f.marginMode,
+      symbols: f.symbols,
+      specs: f.specs,
+      marginPerLot: f.marginPerLot,
+      links,
+      openPositionCount: open,
+      dayStartBalance: this.deps.state.data.daily[cfg.accountId]?.startBalance ?? null,
+    };
+  }
+
+  /** The followers configured to copy a master. */
+  followersOf(masterId: string): FollowerConfig[] {
+    return this.deps.state.data.followers.filter((f) => f.masters.includes(masterId));
+  }
+
+  /** The context of one master event's plan: now, the master, the followers and their server clocks. */
+  planContext(masterId: string, inputs: FollowerPlanInput[]): PlanContext {
+    const serverTimeMs = new Map<string, number>();
+    const now = this.deps.clock.now();
+    for (const input of inputs) {
+      const f = this.deps.followers.get(input.config.accountId);
+      if (f) serverTimeMs.set(f.id, now + f.utcOffsetSeconds * 1000);
+    }
+    return {
+      now,
+      magic: this.deps.options.magic,
+      master: {
+        accountId: masterId,
+        summary: this.deps.masterSummary(masterId),
+        paused: this.deps.masterPaused(masterId),
+      },
+      followers: inputs,
+      slippagePoints: this.deps.options.slippagePoints,
+      serverTimeMs,
+    };
+  }
+
+  /** Loads the follower specs a master symbol resolves to, once per symbol (not on the steady-state path). */
+  async warmSymbols(masterSymbol: string, followers: readonly FollowerConfig[]): Promise<void> {
+    const loads: Promise<void>[] = [];
+    for (const cfg of followers) {
+      const f = this.deps.followers.get(cfg.accountId);
+      if (!f) continue;
+      const r = resolveSymbol(masterSymbol, f.symbols, cfg.symbolMap);
+      if (r.ok && (!f.specs.has(r.symbol) || !f.marginPerLot.has(r.symbol))) {
+        loads.push(f.ensureSymbol(r.symbol).catch((e: unknown) => this.deps.log.warn({ followerId: f.id, symbol: r.symbol, err: String(e) }, 'symbol info unavailable')));
+      }
+    }
+    if (loads.length > 0) await Promise.all(loads);
+  }
+}
