@@ -1,4 +1,4 @@
-/* eslint-disable @typescript-eslint/no-explicit-any -- wire payloads are JSON, inspected loosely in tests */
+ 
 import { afterEach, describe, expect, it } from 'vitest';
 import { call, quietSim } from './helpers.js';
 import type { Harness } from './helpers.js';
