@@ -32,7 +32,7 @@ export async function consoleFrontEnd(ctx: AppContext): Promise<FrontEnd> {
     clock: systemClock,
   });
   // Reading stops at end of input (Ctrl-D, or no terminal at all); copying goes on until SIGINT/SIGTERM.
-  void bot.start();
+  bot.start().catch((error: unknown) => ctx.log.error({ err: String(error) }, 'terminal chat stopped; copying goes on'));
   return { stop: () => bot.stop() };
 }
 

@@ -111,7 +111,12 @@ export class OutcomeSettler {
         }
       } else if (plan.action === 'modify') {
         const row = rows.find((r) => r.ticket === plan.ticket);
-        const applied = row && (plan.stopLoss === undefined || row.stopLoss === plan.stopLoss) && (plan.takeProfit === undefined || row.takeProfit === plan.takeProfit);
+        // A pending order's move is applied only if its price moved too (its SL/TP may well be unchanged).
+        const applied =
+          row &&
+          (plan.stopLoss === undefined || row.stopLoss === plan.stopLoss) &&
+          (plan.takeProfit === undefined || row.takeProfit === plan.takeProfit) &&
+          (plan.price === undefined || row.openPrice === plan.price);
         if (applied) {
           outcome = 'modified';
           reason = 'resolved_from_open_orders';

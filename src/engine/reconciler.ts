@@ -26,6 +26,8 @@ export class Reconciler {
   private readonly executor: Executor;
   private readonly masterOffsets = new Map<string, number>();
   private readonly openAttempts = new Map<string, number>();
+  /** Numbers each reconciliation leg sent by this process (see `send`). */
+  private legsSent = 0;
 
   constructor(engine: CopyEngine) {
     this.engine = engine;
@@ -159,7 +161,10 @@ export class Reconciler {
         if (attempts >= MAX_OPEN_ATTEMPTS || engine.unsettled.has(key) || engine.isQueued(masterId, action.masterTicket, action.followerId)) return 'skipped';
         this.openAttempts.set(key, attempts + 1);
         const master = masterRows.find((r) => r.ticket === action.masterTicket);
-        const ok = await this.send(masterId, `rec:${action.masterTicket}`, `r${attempts}:${action.followerId.slice(0, 8)}:`, action.leg, master?.symbol ?? '', master?.lots ?? 0, now);
+        const { ok, status } = await this.sendLeg(masterId, `rec:${action.masterTicket}`, `r${attempts}:${action.followerId.slice(0, 8)}:`, action.leg, master?.symbol ?? '', master?.lots ?? 0, now);
+        // A closed market (10018) is a wait, not a failed attempt: a closure longer than three runs must not leave the
+        // copy unopened for the rest of the process once the market opens again.
+        if (status === 'queued') this.openAttempts.set(key, attempts);
         return ok ? 'done' : 'failed';
       }
       case 'close_orphan': {
@@ -215,9 +220,29 @@ export class Reconciler {
     now: number,
     addLink = true,
   ): Promise<boolean> {
+    return (await this.sendLeg(masterId, eventId, scope, plan, masterSymbol, masterVolume, now, addLink)).ok;
+  }
+
+  /** `send`, also telling the leg's status (null when nothing was executed). */
+  private async sendLeg(
+    masterId: string,
+    eventId: string,
+    scope: string,
+    plan: LegPlan,
+    masterSymbol: string,
+    masterVolume: number,
+    now: number,
+    addLink = true,
+  ): Promise<{ ok: boolean; status: string | null }> {
     const engine = this.engine;
-    const [exec] = await this.executor.execute(masterId, eventId, scope, [plan]);
-    if (!exec) return false;
+    // Every attempt gets its own Idempotency-Key (its replays inside the executor keep it): the same key on a later run
+    // or after a restart would be answered from FxSocket's stored reply for 15 minutes (a stale refusal such as a
+    // closed market, never re-executed) or refused with 422 once the body changed. What protects a reconciliation leg
+    // from being executed twice is the copy tag the next run reads, not the key.
+    this.legsSent += 1;
+    const attemptScope = `${scope}${engine.startedAt.toString(36)}.${this.legsSent.toString(36)}:`;
+    const [exec] = await this.executor.execute(masterId, eventId, attemptScope, [plan]);
+    if (!exec) return { ok: false, status: null };
     if (addLink || plan.action !== 'open') {
       const { journal } = applyExecution(
         exec,
@@ -252,7 +277,7 @@ export class Reconciler {
       // Settled by the next run: the tag shows whether it executed (adopt) or not (missing again).
       engine.log.warn({ masterId, followerId: plan.followerId, eventId }, 'reconciliation leg outcome unknown; next run settles it');
     }
-    return exec.status === 'filled' || exec.status === 'partial' || exec.status === 'closed';
+    return { ok: exec.status === 'filled' || exec.status === 'partial' || exec.status === 'closed', status: exec.status };
   }
 }
 

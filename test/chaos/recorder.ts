@@ -242,8 +242,8 @@ export class SimRecorder {
           if (seenKeys.has(`o|${x.idempotencyKey}`)) continue;
           seenKeys.add(`o|${x.idempotencyKey}`);
         }
-        const req = x.requestBody as { orders?: { account_id: string; comment?: string }[] };
-        const reply = x.responseBody as { results?: { account_id: string; status: string; retcode: number; message: string }[] };
+        const req = asObject(x.requestBody) as { orders?: { account_id: string; comment?: string }[] };
+        const reply = asObject(x.responseBody) as { results?: { account_id: string; status: string; retcode: number; message: string }[] };
         (reply.results ?? []).forEach((r, i) => {
           if (r.status === 'filled' || !this.options.followers.has(r.account_id)) return;
           const tag = parseCopyComment(req.orders?.[i]?.comment ?? '');
@@ -262,8 +262,8 @@ export class SimRecorder {
           if (seenKeys.has(`c|${x.idempotencyKey}`)) continue;
           seenKeys.add(`c|${x.idempotencyKey}`);
         }
-        const req = x.requestBody as { accounts?: { account_id: string; tickets?: number[] }[] };
-        const reply = x.responseBody as { results?: { account_id: string; status: string; message: string; results: { ticket: number; status: string; retcode: number }[] }[] };
+        const req = asObject(x.requestBody) as { accounts?: { account_id: string; tickets?: number[] }[] };
+        const reply = asObject(x.responseBody) as { results?: { account_id: string; status: string; message: string; results?: { ticket: number; status: string; retcode: number }[] }[] };
         (reply.results ?? []).forEach((leg, i) => {
           if (!this.options.followers.has(leg.account_id)) return;
           const tickets = req.accounts?.[i]?.tickets ?? [];
@@ -280,14 +280,15 @@ export class SimRecorder {
             for (const t of tickets.length > 0 ? tickets : [null]) push('rejection', t, `${leg.status} ${leg.message}`);
             return;
           }
-          for (const t of leg.results) {
+          for (const t of leg.results ?? []) {
             // 10036: the position is already closed, which the copier rightly takes as done.
             if (t.status === 'closed' || t.retcode === 10036) continue;
             push(t.status === 'timeout' ? 'unknown' : 'rejection', t.ticket, `${t.status} ${t.retcode}`);
           }
         });
       } else if (x.accountId !== null && this.options.followers.has(x.accountId) && /^\/Order(Send|Modify|Close)$|^\/CloseAll$/.test(x.route)) {
-        const body = x.requestBody as { ticket?: number; comment?: string };
+        // A fault answered before the body was read leaves no body: the ticket is then unknown.
+        const body = asObject(x.requestBody) as { ticket?: number; comment?: string };
         const action: Outcome['action'] = x.route === '/OrderModify' ? 'modify' : x.route === '/OrderSend' ? 'open' : 'close';
         const tag = typeof body.comment === 'string' ? parseCopyComment(body.comment) : null;
         const l = typeof body.ticket === 'number' ? this.lineage.of(x.accountId, body.ticket) : undefined;
@@ -295,7 +296,7 @@ export class SimRecorder {
         if (x.status === 504 || x.status >= 500) {
           out.push({ ...base, ...who, kind: x.status === 504 ? 'unknown' : 'rejection', detail: `HTTP ${x.status}` });
         } else if (x.status === 200) {
-          const r = x.responseBody as { success?: boolean; retcode?: number };
+          const r = asObject(x.responseBody) as { success?: boolean; retcode?: number };
           if (r.success !== true && r.retcode !== 10025) out.push({ ...base, ...who, kind: 'rejection', detail: `retcode ${r.retcode ?? '?'}` });
         } else {
           out.push({ ...base, ...who, kind: 'rejection', detail: `HTTP ${x.status}` });
@@ -304,6 +305,10 @@ export class SimRecorder {
     }
     return out;
   }
+}
+
+function asObject(v: unknown): Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as Record<string, unknown>) : {};
 }
 
 function parse(text: string): unknown {

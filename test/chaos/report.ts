@@ -19,8 +19,8 @@ function telegramRows(r: TrialReport): [string, string | number][] {
   if (t === null) return [];
   return [
     ['Telegram down', `${Math.round(t.downMs / 1000)} s (unreachable, then 429, then 5xx: ${t.answered429} × 429, ${t.answered5xx} × 5xx answered)`],
-    ['  copy latency while down', `p50 ${t.latencyDuring.p50} ms, p95 ${t.latencyDuring.p95} ms over ${t.copiesDuring} copies (rest of the run: p50 ${t.latencyOutside.p50} ms, p95 ${t.latencyOutside.p95} ms)`],
-    ['  alerts delivered afterwards', `${t.openAlertsForOutage}/${t.openEventsDuringOutage} open alerts of the outage, ${t.outOfOrder.length} out of order`],
+    ['  copy latency while down', `p50 ${t.latencyDuring.p50} ms, p95 ${t.latencyDuring.p95} ms over ${t.copiesDuring} copies (rest of the run, past each start-up: p50 ${t.latencyOutside.p50} ms, p95 ${t.latencyOutside.p95} ms)`],
+    ['  alerts delivered afterwards', `${t.openAlertsForOutage}/${t.openEventsDuringOutage} open alerts of the outage one by one, ${t.collapsedCopies} copy alerts folded into a count (outbox at its cap), ${t.outOfOrder.length} out of order`],
     ['  max outbox size', `${t.outboxMaxDepth ?? 'unknown'} messages (cap 100 per chat); copier RSS peak ${t.peakRssMb.before} MB before, ${t.peakRssMb.during} MB during, ${t.peakRssMb.after} MB after`],
   ];
 }

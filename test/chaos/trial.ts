@@ -1,8 +1,10 @@
 /**
  * One chaos trial, start to end: a simulator in this process (so it counts at the source), the copier as a separate
  * process on a real state file, seeded master actions and faults, SIGKILLs at random moments (some right as an order
- * reaches a follower), a state-file check after every kill, then quiet, reconciliation, a graceful stop and the
- * invariants. Returns the figures; never throws for a failed invariant (the caller decides).
+ * reaches a follower), a state-file check after every kill, optionally Telegram (a Bot API stand-in in this process)
+ * taken away for a while near the end, then quiet, reconciliation, a graceful stop and the invariants. Returns the
+ * figures; never throws for a failed invariant (the caller decides). Everything needed to investigate a failure is
+ * written to the trial's directory (`trial.json`, `raw.json`, the copier's stdout and stderr).
  */
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -64,6 +66,8 @@ export interface TelegramFigures {
   latencyOutside: { p50: number; p95: number };
   /** Copy alerts (master opens) for events during the outage, delivered after it; out-of-order deliveries. */
   openAlertsForOutage: number;
+  /** Copy alerts the outbox folded into a count (over its per-chat cap) while Telegram was away. */
+  collapsedCopies: number;
   openEventsDuringOutage: number;
   outOfOrder: string[];
   /** The outbox's highest depth over the last copier run (from its stop log line), and the copier's peak RSS. */
@@ -249,9 +253,9 @@ export async function runTrial(options: TrialOptions): Promise<TrialReport> {
 
   // Kills: spread over the event phase; about half fire the moment an order reaches a follower.
   const killAt = new Set<number>();
-  // With Telegram, no kill in or after its outage (which starts at 78 % of the events): the run that lives through it
-  // is the one whose latency, alert delivery and outbox are measured.
-  const killSpan = options.telegram ? Math.floor(options.events * 0.72) : options.events;
+  // With Telegram, no kill in or after its outage (which starts at 80 % of the events), nor just before it: the run
+  // that lives through it, settled after its start-up, is the one whose latency, alert delivery and outbox are measured.
+  const killSpan = options.telegram ? Math.floor(options.events * 0.5) : options.events;
   if (options.kills > 0) {
     const span = killSpan / options.kills;
     for (let k = 0; k < options.kills; k++) killAt.add(Math.min(killSpan - 1, Math.floor(span * k + span * (0.3 + 0.4 * rng.next()))));
@@ -297,7 +301,7 @@ export async function runTrial(options: TrialOptions): Promise<TrialReport> {
   if (!(await waitReady(30_000))) progress('chaos: the copier did not report its start-up reconciliation within 30 s');
 
   // Telegram's outage: unreachable, then 429s, then 5xx, a third of the time each.
-  const telegramAt = options.telegram ? Math.floor(options.events * 0.78) : -1;
+  const telegramAt = options.telegram ? Math.floor(options.events * 0.8) : -1;
   const outage = { start: 0, end: 0 };
   let outageTask: Promise<void> = Promise.resolve();
   const runOutage = async (downMs: number): Promise<void> => {
@@ -381,6 +385,18 @@ export async function runTrial(options: TrialOptions): Promise<TrialReport> {
   clearInterval(lineageTimer);
   clearInterval(rssTimer);
   recorder.refreshLineage();
+  // The raw material first: a check that throws must not lose a ten-minute run.
+  await writeFile(
+    join(dir, 'raw.json'),
+    JSON.stringify({
+      world: { masters: world.masters, followers: world.followers.map((f) => ({ nickname: f.nickname, id: f.id, broker: f.account.broker, marginMode: f.account.marginMode, config: f.config })) },
+      positions: [...driver.positions.values()],
+      pendings: [...driver.pendings.values()],
+      incarnations: copier.incarnations,
+      masterRows: world.masters.map((m) => ({ id: m.id, rows: sim.account(m.id).positions() })),
+      followerRows: world.followers.map((f) => ({ id: f.id, rows: sim.account(f.id).positions() })),
+    }),
+  );
   const check = checkInvariants({
     world,
     sim,
@@ -414,10 +430,17 @@ export async function runTrial(options: TrialOptions): Promise<TrialReport> {
   let telegramFigures: TelegramFigures | null = null;
   if (options.telegram && telegram) {
     const inOutage = (t: number) => t >= outage.start && t <= outage.end;
-    const during = live.filter((l) => inOutage(l.dealAt)).map((l) => l.ms).sort((a, b) => a - b);
-    const outside = live.filter((l) => !inOutage(l.dealAt)).map((l) => l.ms).sort((a, b) => a - b);
+    // Copies in a copier's first 5 s (start-up catch-up) are left out of both sides of the comparison.
+    const settled = live.filter((l) =>
+      copier.incarnations.some((inc) => {
+        const r = readyAt.get(inc.index);
+        return r !== undefined && l.dealAt - r >= 5_000 && (inc.endedAt === null || inc.endedAt >= l.orderAt);
+      }),
+    );
+    const during = settled.filter((l) => inOutage(l.dealAt)).map((l) => l.ms).sort((a, b) => a - b);
+    const outside = settled.filter((l) => !inOutage(l.dealAt)).map((l) => l.ms).sort((a, b) => a - b);
     const calls = telegram.calls.filter((c) => inOutage(c.at));
-    // Copy alerts for master opens, per master in delivery order: tickets must rise (events are alerted in order).
+    // Copy alerts of the outage's master opens, delivered after it, per master: tickets must rise (in event order).
     // The opens the copier saw live (a `copied` event, hence an alert): those with a journal row of their deal.
     const liveOpen = new Set([...journal.values()].filter((j) => j.eventKind === 'open' && /^d\d+$/.test(j.eventId)).map((j) => `${j.masterId}#${j.masterTicket}`));
     const opensDuring = [...driver.positions.values()].filter((p) => p.fromPending === null && inOutage(p.openedAt) && liveOpen.has(`${p.masterId}#${p.ticket}`));
@@ -425,14 +448,18 @@ export async function runTrial(options: TrialOptions): Promise<TrialReport> {
     const lastTicket = new Map<string, number>();
     let openAlertsForOutage = 0;
     const outageTickets = new Set(opensDuring.map((p) => p.ticket));
+    // Over its cap the outbox folds routine copy alerts into one "⋯ N copies … not shown one by one" message.
+    let collapsedCopies = 0;
     for (const m of telegram.messagesTo(CHAOS_ADMIN)) {
       if (m.method !== 'sendMessage') continue;
+      const folded = /⋯ (\d+) cop(?:y|ies)\b/.exec(m.text);
+      if (folded && m.at >= outage.start) collapsedCopies += Number(folded[1]);
       const head = /^📋 <b>(\S+)<\/b> .*· open #(\d+)/.exec(m.text);
       if (!head) continue;
       const ticket = Number(head[2]);
-      if (outageTickets.has(ticket) && m.at >= outage.end) openAlertsForOutage++;
-      const inc = copier.incarnations.find((x) => x.startedAt <= m.at && (x.endedAt === null || x.endedAt >= m.at));
-      const k = `${inc?.index ?? '?'}|${head[1]}`;
+      if (!outageTickets.has(ticket) || m.at < outage.end) continue;
+      openAlertsForOutage++;
+      const k = head[1] as string;
       const prev = lastTicket.get(k);
       if (prev !== undefined && ticket < prev) outOfOrder.push(`${head[1]} #${ticket} after #${prev}`);
       lastTicket.set(k, ticket);
@@ -446,6 +473,7 @@ export async function runTrial(options: TrialOptions): Promise<TrialReport> {
       latencyDuring: { p50: round1(percentile(during, 50)), p95: round1(percentile(during, 95)) },
       latencyOutside: { p50: round1(percentile(outside, 50)), p95: round1(percentile(outside, 95)) },
       openAlertsForOutage,
+      collapsedCopies,
       openEventsDuringOutage: opensDuring.length,
       outOfOrder,
       outboxMaxDepth: lastOutboxStats?.['maxDepth'] ?? null,
@@ -516,7 +544,7 @@ export function failuresOf(r: TrialReport): string[] {
   const t = r.telegram;
   if (t !== null) {
     if (t.outOfOrder.length > 0) f.push(`alerts out of order ${t.outOfOrder.length}`);
-    if (t.openAlertsForOutage < t.openEventsDuringOutage) f.push(`alerts for the outage delivered ${t.openAlertsForOutage}/${t.openEventsDuringOutage}`);
+    if (t.openAlertsForOutage + t.collapsedCopies < t.openEventsDuringOutage) f.push(`alerts for the outage delivered ${t.openAlertsForOutage} (+${t.collapsedCopies} folded)/${t.openEventsDuringOutage}`);
     if (t.outboxMaxDepth === null) f.push('outbox depth unknown (no stop line)');
     // Copying unaffected: the outage's copies as fast as the others (a gross slow-down fails; noise does not).
     if (t.copiesDuring > 0 && t.latencyDuring.p50 > Math.max(3 * t.latencyOutside.p50, t.latencyOutside.p50 + 100)) f.push(`copy latency during the Telegram outage p50 ${t.latencyDuring.p50} ms vs ${t.latencyOutside.p50} ms`);
