@@ -4,7 +4,7 @@
  *
  * Flags: --seed N --events N --masters N --followers N --kills N --gap MIN-MAX (ms) --telegram-down SECONDS
  * --no-telegram --keep --quick
- * (`--quick` = the short trial of `npm test`.)
+ * (`--quick` = a short seeded trial: 1 master, 5 followers, 60 events, 3 kills.)
  */
 import { FULL_TRIAL, QUICK_TRIAL } from './presets.js';
 import { formatReport } from './report.js';
