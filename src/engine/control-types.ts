@@ -5,6 +5,7 @@
  */
 import type { AccountId, Filters, FollowerConfig, RiskLimits, Sizing } from '../domain/config.js';
 import type { ReconcileReport } from './events.js';
+import type { JournalRow } from './ports.js';
 
 /** An account the API key sees, with the copier's view of it. */
 export interface AccountView {
@@ -68,22 +69,8 @@ export interface StatusView {
   pendingLegs: number;
 }
 
-export interface JournalView {
-  at: number;
-  masterId: string;
-  eventId: string;
-  eventKind: string;
-  followerId: string;
-  action: string;
-  status: string;
-  reason: string | null;
-  detail: Record<string, number | string | boolean | null>;
-  masterTicket: number | null;
-  followerTicket: number | null;
-  symbol: string | null;
-  volume: number | null;
-  price: number | null;
-}
+/** A journal row as the control API returns it: the engine's own row shape, copied. */
+export type JournalView = JournalRow;
 
 export interface CloseAllResult {
   followerId: AccountId;

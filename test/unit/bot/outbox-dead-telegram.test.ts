@@ -1,42 +1,15 @@
 /**
  * The outbox with a Telegram that does not answer at all, then comes back (own file: a fresh process).
- * The outbox against a real HTTP server playing the Bot API: 429 storms (retry_after honoured, order per chat kept),
- * 5xx with backoff, edits, splitting, permanent refusals, and a Telegram that does not answer at all.
  */
-import { Api } from 'grammy';
 import { afterEach, describe, expect, it } from 'vitest';
-import { boundedAutoRetry } from '../../../src/bot/create-bot.js';
 import { Notifier } from '../../../src/bot/notifier.js';
-import { Outbox, throttleCounter } from '../../../src/bot/outbox.js';
-import type { OutboxOptions } from '../../../src/bot/outbox.js';
 import { createMemoryUsers } from '../../../src/bot/memory-users.js';
-import { systemClock } from '../../../src/bot/ports.js';
 import type { CopierEvent } from '../../../src/engine/events.js';
-import { startFakeBotApi } from './fake-bot-api.js';
-import type { FakeBotApi } from './fake-bot-api.js';
-import { chatUser, memoryLog, waitFor } from './harness.js';
+import { setup, teardown, textsTo } from './outbox-rig.js';
+import { chatUser, waitFor } from './harness.js';
 import { copied, leg } from './fixtures.js';
 
-let server: FakeBotApi | undefined;
-let outbox: Outbox | undefined;
-afterEach(async () => {
-  await outbox?.stop(100);
-  await server?.close();
-  outbox = undefined;
-  server = undefined;
-});
-
-async function setup(options: Partial<OutboxOptions> = {}) {
-  server = await startFakeBotApi();
-  const api = new Api('123:test', { apiRoot: server.url });
-  api.config.use(throttleCounter(() => outbox?.noteThrottled()));
-  api.config.use(boundedAutoRetry({ maxRetryAttempts: 3, maxDelaySeconds: 10 }));
-  const log = memoryLog();
-  outbox = new Outbox({ api, log, clock: systemClock, baseBackoffMs: 20, maxBackoffMs: 200, sendTimeoutMs: 2000, ...options });
-  return { server, outbox, log };
-}
-
-const textsTo = (s: FakeBotApi, chatId: number) => s.delivered().filter((r) => Number(r.body.chat_id) === chatId).map((r) => String(r.body.text));
+afterEach(teardown);
 
 describe('outbox with a Telegram that does not answer', () => {
   it('notify stays O(1), memory stays bounded, alerts arrive later in order, collapses are counted and logged', async () => {

@@ -2,34 +2,11 @@
  * The outbox against a real HTTP server playing the Bot API: 429 storms (retry_after honoured, order per chat kept),
  * 5xx with backoff, edits, splitting, permanent refusals, and a Telegram that does not answer at all.
  */
-import { Api } from 'grammy';
 import { afterEach, describe, expect, it } from 'vitest';
-import { boundedAutoRetry } from '../../../src/bot/create-bot.js';
-import { Outbox, throttleCounter } from '../../../src/bot/outbox.js';
-import type { OutboxOptions } from '../../../src/bot/outbox.js';
-import { systemClock } from '../../../src/bot/ports.js';
-import { serverError, startFakeBotApi, tooManyRequests } from './fake-bot-api.js';
-import type { FakeBotApi } from './fake-bot-api.js';
-import { memoryLog } from './harness.js';
+import { serverError, tooManyRequests } from './fake-bot-api.js';
+import { setup, teardown, textsTo } from './outbox-rig.js';
 
-let server: FakeBotApi | undefined;
-let outbox: Outbox | undefined;
-afterEach(async () => {
-  await outbox?.stop(100);
-  await server?.close();
-  outbox = undefined;
-  server = undefined;
-});
-
-async function setup(options: Partial<OutboxOptions> = {}) {
-  server = await startFakeBotApi();
-  const api = new Api('123:test', { apiRoot: server.url });
-  api.config.use(throttleCounter(() => outbox?.noteThrottled()));
-  api.config.use(boundedAutoRetry({ maxRetryAttempts: 3, maxDelaySeconds: 10 }));
-  const log = memoryLog();
-  outbox = new Outbox({ api, log, clock: systemClock, baseBackoffMs: 20, maxBackoffMs: 200, sendTimeoutMs: 2000, ...options });
-  return { server, outbox, log };
-}
+afterEach(teardown);
 
 const msg = (chatId: number, text: string, extra: { silent?: boolean; routine?: boolean; kind?: string } = {}) => ({
   chatId,
@@ -38,8 +15,6 @@ const msg = (chatId: number, text: string, extra: { silent?: boolean; routine?: 
   routine: extra.routine ?? true,
   kind: extra.kind ?? 'copies',
 });
-
-const textsTo = (s: FakeBotApi, chatId: number) => s.delivered().filter((r) => Number(r.body.chat_id) === chatId).map((r) => String(r.body.text));
 
 describe('outbox', () => {
   it('sends in order per chat with HTML, silence and no link previews', async () => {
