@@ -343,7 +343,22 @@ export class Outbox {
   }
 
   async #attempt(chatId: number, chat: ChatQueue, job: Job): Promise<Outcome> {
-    const signal = AbortSignal.any([this.#abort.signal, AbortSignal.timeout(this.#sendTimeout)]) as unknown as ApiSignal;
+    // Our own controller and timer rather than AbortSignal.any([…, AbortSignal.timeout()]): on Node 20 a garbage
+    // collection can reclaim that timeout signal before it fires, leaving the call (and the chat's queue) hung forever.
+    const call = new AbortController();
+    const onStop = (): void => call.abort();
+    this.#abort.signal.addEventListener('abort', onStop, { once: true });
+    const timer = this.#clock.setTimeout(() => call.abort(), this.#sendTimeout);
+    try {
+      return await this.#call(chatId, chat, job, call.signal);
+    } finally {
+      timer.cancel();
+      this.#abort.signal.removeEventListener('abort', onStop);
+    }
+  }
+
+  async #call(chatId: number, chat: ChatQueue, job: Job, callSignal: AbortSignal): Promise<Outcome> {
+    const signal = callSignal as unknown as ApiSignal;
     const text = this.#textOf(chat, job);
     const silent = job.summary !== undefined ? !(job.summaryLoud ?? false) : job.silent;
     const other = {
@@ -381,7 +396,7 @@ export class Outbox {
     } catch (err) {
       if (this.#abort.signal.aborted) return { type: 'retry', delayMs: 0 };
       // Our per-call timeout fired (possibly while auto-retry was waiting out a 429, which throws a plain Error).
-      if ((signal as unknown as AbortSignal).aborted) {
+      if (callSignal.aborted) {
         this.#log.warn({ chatId, timeoutMs: this.#sendTimeout }, 'telegram did not answer in time, will retry');
         return { type: 'retry', delayMs: null };
       }
