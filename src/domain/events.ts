@@ -34,12 +34,23 @@ export interface MasterOpen extends MasterEventBase {
   side: Side;
   /** Lots added by this deal. */
   volume: number;
+  /**
+   * The master position's lots before this deal: 0 for a new position, > 0 for an add to a netting position. A new
+   * position is copied once per follower; only an add may open more on a follower that already holds a copy.
+   */
+  volumeBefore: number;
   /** Master fill price. */
   price: number;
   stopLoss: number;
   takeProfit: number;
   /** Set when this open is a pending order of the master that triggered. */
   fromPendingOrder: number | null;
+  /**
+   * Rebuilt from the master's history at start-up (a deal a killed process may have sent already). Its batch must be
+   * the one first sent, so FxSocket answers the replayed Idempotency-Key from its stored reply: copies found on the
+   * broker by their tag alone do not take followers out of it (their links do).
+   */
+  recovered?: true;
 }
 
 /** A position closed in full or in part (`Out`), or the closing half of an `InOut` reversal. */

@@ -64,6 +64,11 @@ export interface FollowerPlanInput {
   marginPerLot: ReadonlyMap<string, { buy: number; sell: number }>;
   /** This follower's links (all masters, any status). */
   links: readonly CopyLink[];
+  /**
+   * Comment tags of the copies open on the follower's broker now (its cached open rows with the copier's magic),
+   * so a copy whose link was never recorded (a process killed mid-send, an unknown outcome) is not made twice.
+   */
+  copyTags?: ReadonlySet<string>;
   /** Copied positions currently open on this follower. */
   openPositionCount: number;
   /** Balance at the start of the trading day, for the daily loss limit; absent/null = not checked. */
@@ -119,6 +124,12 @@ export type LegPlan =
       comment: string;
       magic: number;
       slippage?: number;
+      /**
+       * Set when this order closes shares of a netting position instead of opening one: a share on the other side
+       * of the net cannot be closed by ticket (that trades in the net's direction), so the opposite order is sent.
+       * The links change as a close changes them; no link is added.
+       */
+      offsets?: LinkVolumeChange[];
       reasons: Reason[];
     }
   | {
@@ -176,7 +187,7 @@ export function planForFollower(event: MasterEvent, f: FollowerPlanInput, ctx: P
     case 'open':
       return [planOpen(event, f, ctx)];
     case 'close':
-      return planClose(event, f);
+      return planClose(event, f, ctx);
     case 'modify':
       return planModify(event, f);
     case 'pending_place':
@@ -192,7 +203,8 @@ function skip(f: FollowerPlanInput, masterTicket: number, code: ReasonCode, deta
   return { action: 'skip', followerId: f.config.accountId, masterTicket, reason: code, detail };
 }
 
-function roundPrice(price: number, spec: SymbolSpec | undefined): number {
+/** A price rounded to the symbol's digits (0 stays 0 = none); unchanged when the spec is unknown. */
+export function roundPrice(price: number, spec: SymbolSpec | undefined): number {
   if (!(price > 0)) return 0;
   if (spec === undefined || !Number.isInteger(spec.digits) || spec.digits < 0 || spec.digits > 10) return price;
   const scale = 10 ** spec.digits;
@@ -207,6 +219,17 @@ function liveLinks(f: FollowerPlanInput, masterId: string, masterTicket: number,
 
 function hasDetached(f: FollowerPlanInput, masterId: string, masterTicket: number): boolean {
   return f.links.some((l) => l.masterId === masterId && l.masterTicket === masterTicket && l.status === 'detached');
+}
+
+/**
+ * A copy of this master ticket already exists on the follower: a live link (position or pending, e.g. made by
+ * reconciliation while this event waited in the queue) or a tagged row on the broker the ledger does not know yet.
+ */
+function alreadyCopied(f: FollowerPlanInput, masterId: string, masterTicket: number, byTag = true): boolean {
+  for (const l of f.links) {
+    if (l.masterId === masterId && l.masterTicket === masterTicket && l.status === 'open') return true;
+  }
+  return byTag && f.copyTags?.has(copyComment(masterId, masterTicket)) === true;
 }
 
 /** Skip for a master event with no live link on this follower: `detached` if the owner took it over, else `no_link`. */
@@ -271,6 +294,8 @@ export function planOpen(event: MasterOpen, f: FollowerPlanInput, ctx: PlanConte
       return skip(f, ticket, 'detached', { order: event.fromPendingOrder });
     }
   }
+  // A new master position is copied once; only a netting add may open more next to an existing copy.
+  if (!(event.volumeBefore > 0) && alreadyCopied(f, event.masterId, ticket, event.recovered !== true)) return skip(f, ticket, 'already_copied');
   const checks = entryChecks(f, ctx, ticket, event.symbol, event.side);
   if ('action' in checks) return checks;
   const { symbol, spec, followerSide } = checks;
@@ -344,6 +369,7 @@ export function planPendingPlace(event: MasterPendingPlace, f: FollowerPlanInput
   const cfg = f.config;
   const ticket = event.order;
   if (!cfg.filters.copyPending) return skip(f, ticket, 'pending_not_copied');
+  if (alreadyCopied(f, event.masterId, ticket)) return skip(f, ticket, 'already_copied');
   if (!isPendingOperation(event.operation)) {
     return skip(f, ticket, 'unsupported_order_type', { operation: event.operation });
   }
@@ -399,7 +425,43 @@ function otherLinksOnTicket(f: FollowerPlanInput, followerTicket: number, exclud
   );
 }
 
-function planClose(event: MasterClose, f: FollowerPlanInput): LegPlan[] {
+/** Signed lots of the open position links on a follower ticket (buy +, sell −): the net position they make up. */
+function netOf(f: FollowerPlanInput, followerTicket: number): number {
+  let net = 0;
+  for (const l of f.links) {
+    if (l.followerTicket === followerTicket && l.status === 'open' && l.kind === 'position') net += l.side === 'buy' ? l.volume : -l.volume;
+  }
+  return roundLots(net);
+}
+
+/** True when `volume` of a `side` share can be closed by ticket: the net position is on that side and holds it. */
+function closableByTicket(net: number, side: Side, volume: number): boolean {
+  return side === 'buy' ? net >= volume - 1e-9 : -net >= volume - 1e-9;
+}
+
+/** The order that closes `volume` of a `side` share of a netting position by trading against it (see `offsets`). */
+function offsetLeg(f: FollowerPlanInput, ctx: PlanContext, masterId: string, masterTicket: number, group: readonly CopyLink[], volume: number, offsets: LinkVolumeChange[], reasons: Reason[]): LegPlan {
+  const first = group[0] as CopyLink;
+  const side = oppositeSide(first.side);
+  return {
+    action: 'open',
+    followerId: f.config.accountId,
+    masterTicket,
+    symbol: first.followerSymbol,
+    operation: side === 'buy' ? 'Buy' : 'Sell',
+    side,
+    volume: roundLots(volume),
+    stopLoss: 0,
+    takeProfit: 0,
+    comment: copyComment(masterId, masterTicket),
+    magic: ctx.magic,
+    ...(ctx.slippagePoints === undefined ? {} : { slippage: ctx.slippagePoints }),
+    offsets,
+    reasons: [...reasons, reason('shared_position', { ticket: first.followerTicket, volume: roundLots(volume), offset: 1 })],
+  };
+}
+
+function planClose(event: MasterClose, f: FollowerPlanInput, ctx: PlanContext): LegPlan[] {
   const ticket = event.position;
   const links = liveLinks(f, event.masterId, ticket, 'position');
   const pendings = liveLinks(f, event.masterId, ticket, 'pending');
@@ -421,6 +483,7 @@ function planClose(event: MasterClose, f: FollowerPlanInput): LegPlan[] {
 
   const tickets: CloseTicket[] = [];
   const linkVolumes: LinkVolumeChange[] = [];
+  const offsets: LegPlan[] = [];
   const reasons: Reason[] = [];
   if (!full) reasons.push(reason('partial_close', { fraction: roundLots(fraction, 6), masterVolume: event.volume, masterVolumeBefore: event.volumeBefore }));
 
@@ -433,6 +496,10 @@ function planClose(event: MasterClose, f: FollowerPlanInput): LegPlan[] {
     const spec = f.specs.get(group[0]?.followerSymbol ?? '');
     if (full) {
       const total = roundLots(group.reduce((s, l) => s + l.volume, 0));
+      if (shared && !closableByTicket(netOf(f, followerTicket), group[0]?.side ?? 'buy', total)) {
+        offsets.push(offsetLeg(f, ctx, event.masterId, ticket, group, total, group.map((l) => change(l, 0, 0)), reasons.filter((r) => r.code === 'partial_close')));
+        continue;
+      }
       if (shared) {
         reasons.push(reason('shared_position', { ticket: followerTicket, volume: total }));
         tickets.push({ ticket: followerTicket, volume: total });
@@ -448,6 +515,7 @@ function planClose(event: MasterClose, f: FollowerPlanInput): LegPlan[] {
     }
     let ticketClose = 0;
     let wholeTicket = !shared;
+    const changes: LinkVolumeChange[] = [];
     for (const l of group) {
       const p = partialCloseVolume(l.volume, fraction, spec);
       if (p.volume === 0) {
@@ -458,11 +526,19 @@ function planClose(event: MasterClose, f: FollowerPlanInput): LegPlan[] {
       if (p.remainderBelowMin) reasons.push(reason('close_remainder_below_min', { ticket: followerTicket, volume: l.volume, min: spec.volumeMin }));
       if (!p.whole) wholeTicket = false;
       ticketClose += p.volume;
-      linkVolumes.push(change(l, roundLots(l.volume - p.volume), p.whole ? 0 : masterAfter));
+      changes.push(change(l, roundLots(l.volume - p.volume), p.whole ? 0 : masterAfter));
     }
-    if (ticketClose > 0) tickets.push({ ticket: followerTicket, volume: wholeTicket ? null : roundLots(ticketClose) });
+    if (ticketClose <= 0) continue;
+    if (shared && !closableByTicket(netOf(f, followerTicket), group[0]?.side ?? 'buy', ticketClose)) {
+      offsets.push(offsetLeg(f, ctx, event.masterId, ticket, group, ticketClose, changes, reasons.filter((r) => r.code === 'partial_close')));
+      continue;
+    }
+    linkVolumes.push(...changes);
+    tickets.push({ ticket: followerTicket, volume: wholeTicket ? null : roundLots(ticketClose) });
   }
+  out.push(...offsets);
   if (tickets.length === 0) {
+    if (offsets.length > 0) return out;
     const r = reasons.find((x) => x.code === 'close_below_step' || x.code === 'spec_unknown');
     out.push(skip(f, ticket, r?.code ?? 'no_change', r?.detail ?? {}));
     return out;

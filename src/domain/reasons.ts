@@ -13,6 +13,7 @@ export type ReasonCode =
   | 'detached'
   | 'no_link'
   | 'pending_copy_exists'
+  | 'already_copied'
   // Filters
   | 'symbol_denied'
   | 'symbol_not_allowed'
@@ -70,6 +71,7 @@ const ALL: Record<ReasonCode, true> = {
   detached: true,
   no_link: true,
   pending_copy_exists: true,
+  already_copied: true,
   symbol_denied: true,
   symbol_not_allowed: true,
   side_filtered: true,

@@ -12,12 +12,17 @@
  *   fallback when the link has no master volume. Shared netting positions are not drift-checked.
  * - Missing pending orders are placed regardless of age (nothing has filled yet); missing positions must be fresh.
  * - Intentional skips (filters, pause, margin) of a missing copy are listed in `skipped`, not reported as actions.
+ * - SL/TP of a position copy and price/SL/TP of a pending copy follow the master's (mapped as the live path maps
+ *   them): a modification missed while the copier was down is applied here. Shared netting rows are left alone.
+ * - Master tickets in `master.busy` (a change the stream reported but the copier has not applied yet, or the stream
+ *   and the read disagree) are left alone: the live path is about to apply that change, and doing it here as well
+ *   would apply it twice. Adopting a tagged row is still done (it only records what exists).
  */
 import type { CopyLink } from './ledger.js';
 import type { FollowerPlanInput, LegPlan, PlanContext, CloseTicket } from './plan.js';
-import { planOpen, planPendingPlace } from './plan.js';
+import { planOpen, planPendingPlace, roundPrice } from './plan.js';
 import type { ReasonCode } from './reasons.js';
-import { checkCloseOnly, checkMargin, checkPaused, checkTradeMode, deviationPoints, oppositeSide } from './rules.js';
+import { checkCloseOnly, checkMargin, checkPaused, checkTradeMode, deviationPoints, mapStops, oppositeSide } from './rules.js';
 import { sizeVolume } from './sizing.js';
 import type { AliasTable } from './symbols.js';
 import { copyComment, isCopyOf, parseCopyComment } from './tags.js';
@@ -45,6 +50,8 @@ export interface ReconcileInput {
     rows: readonly OpenedOrder[];
     /** Master ticket → open time in epoch ms (the row's server-time `openTime` converted by the caller). */
     openTimeMs: ReadonlyMap<number, number>;
+    /** Master tickets with a change still on its way through the live path: not touched this run. */
+    busy?: ReadonlySet<number>;
   };
   followers: readonly ReconcileFollowerInput[];
   limits: {
@@ -58,6 +65,7 @@ export interface ReconcileInput {
 
 export type OpenLeg = Extract<LegPlan, { action: 'open' }>;
 export type PendingLeg = Extract<LegPlan, { action: 'place_pending' }>;
+export type ModifyLeg = Extract<LegPlan, { action: 'modify' }>;
 
 /** One thing reconciliation found, with what to do about it. */
 export type ReconcileAction =
@@ -100,6 +108,17 @@ export type ReconcileAction =
       open: OpenLeg | null;
       /** New `volume`/`masterVolume` of the links after the fix (by follower ticket). */
       links: { followerTicket: number; volume: number; masterVolume: number }[];
+    }
+  /** A copy's SL/TP (or pending price) differs from the master's: send `leg` (absolute values). */
+  | {
+      action: 'fix_stops';
+      followerId: string;
+      masterTicket: number;
+      symbol: string;
+      kind: 'position' | 'pending';
+      leg: ModifyLeg;
+      /** The copy's levels before. */
+      was: { price: number; stopLoss: number; takeProfit: number };
     }
   /** The ledger's copy is gone from the follower while the master is open: the owner closed it; never reopen. */
   | { action: 'mark_detached'; followerId: string; masterTicket: number; followerTicket: number; symbol: string }
@@ -157,6 +176,7 @@ function reconcileFollower(input: ReconcileInput, f: ReconcileFollowerInput, out
   // Links that claim a follower row: open or detached ones (detached rows are never touched).
   const claimed = new Set(f.links.filter((l) => l.status !== 'closed').map((l) => l.followerTicket));
   const links: CopyLink[] = f.links.filter((l) => l.masterId === masterId);
+  const busy = input.master.busy ?? new Set<number>();
 
   // 1. Tagged rows the ledger does not know: adopt when the master still has it, close otherwise.
   for (const row of copies) {
@@ -165,7 +185,7 @@ function reconcileFollower(input: ReconcileInput, f: ReconcileFollowerInput, out
     if (tag === null) continue;
     const master = masterRows.get(tag.masterTicket);
     if (master === undefined) {
-      out.actions.push(orphan(followerId, tag.masterTicket, row, null, null));
+      if (!busy.has(tag.masterTicket)) out.actions.push(orphan(followerId, tag.masterTicket, row, null, null));
       continue;
     }
     const link: CopyLink = {
@@ -190,7 +210,7 @@ function reconcileFollower(input: ReconcileInput, f: ReconcileFollowerInput, out
   const live = new Map<number, CopyLink[]>();
   const wholeClosed = new Set<number>();
   for (const l of links) {
-    if (l.status !== 'open') continue;
+    if (l.status !== 'open' || busy.has(l.masterTicket)) continue;
     const row = rowByTicket.get(l.followerTicket);
     const master = masterRows.get(l.masterTicket);
     if (row === undefined) {
@@ -208,6 +228,9 @@ function reconcileFollower(input: ReconcileInput, f: ReconcileFollowerInput, out
       const allOrphans = others.every((o) => o.masterId === masterId && !masterRows.has(o.masterTicket));
       if (allOrphans && wholeClosed.has(l.followerTicket)) {
         out.actions.push({ action: 'link_closed', followerId, masterTicket: l.masterTicket, followerTicket: l.followerTicket });
+      } else if (!allOrphans && !closableByTicket(row, l.side, l.volume)) {
+        // A share on the other side of the net (or larger than it): closing by ticket would trade the wrong way.
+        out.actions.push(offsetFix(input, f, l, row, l.volume, 0));
       } else {
         if (allOrphans) wholeClosed.add(l.followerTicket);
         out.actions.push(orphan(followerId, l.masterTicket, row, l, allOrphans ? null : l.volume));
@@ -218,7 +241,9 @@ function reconcileFollower(input: ReconcileInput, f: ReconcileFollowerInput, out
   }
   for (const [masterTicket, group] of [...live.entries()].sort((a, b) => a[0] - b[0])) {
     const master = masterRows.get(masterTicket);
-    if (master !== undefined) driftCheck(input, f, ctx, master, group, rowByTicket, out);
+    if (master === undefined) continue;
+    driftCheck(input, f, ctx, master, group, rowByTicket, out);
+    stopsCheck(f, master, group, rowByTicket, out);
   }
 
   // 3. Master rows without any link or tagged copy on this follower.
@@ -228,7 +253,7 @@ function reconcileFollower(input: ReconcileInput, f: ReconcileFollowerInput, out
     if (tag !== null) known.add(tag.masterTicket);
   }
   for (const master of [...masterRows.values()].sort((a, b) => a.ticket - b.ticket)) {
-    if (known.has(master.ticket)) continue;
+    if (known.has(master.ticket) || busy.has(master.ticket)) continue;
     missing(input, f, ctx, master, out);
   }
 }
@@ -259,7 +284,7 @@ function missing(input: ReconcileInput, f: ReconcileFollowerInput, ctx: PlanCont
     return;
   }
   const leg = planOpen(
-    { ...base, kind: 'open', eventId: `r${master.ticket}`, position: master.ticket, deal: 0, side: sideOf(master.type), fromPendingOrder: null },
+    { ...base, kind: 'open', eventId: `r${master.ticket}`, position: master.ticket, deal: 0, side: sideOf(master.type), volumeBefore: 0, fromPendingOrder: null },
     f,
     ctx,
   );
@@ -303,7 +328,7 @@ function driftCheck(
   if (spec === undefined) return;
   const grid = volumeGrid(spec);
   if (shared) {
-    sharedDrift(f, ctx, master, group, spec, rows[0], out);
+    sharedDrift(input, f, ctx, master, group, spec, rows[0], out);
     return;
   }
   const current = roundLots(rows.reduce((s, r) => s + (r?.lots ?? 0), 0));
@@ -369,6 +394,8 @@ function driftCheck(
     return;
   }
   const template = sortedRows[0];
+  // The top-up gets the master's levels, as the copy it adds to does (stopsCheck); without SL/TP copying, the copy's own.
+  const stops = cfg.filters.copySlTp ? mapStops(cfg.filters, master) : { stopLoss: template?.stopLoss ?? 0, takeProfit: template?.takeProfit ?? 0 };
   const open: OpenLeg = {
     action: 'open',
     followerId,
@@ -377,9 +404,8 @@ function driftCheck(
     operation: first.side === 'buy' ? 'Buy' : 'Sell',
     side: first.side,
     volume: margin.volume,
-    // The top-up keeps the protection the existing copy has.
-    stopLoss: template?.stopLoss ?? 0,
-    takeProfit: template?.takeProfit ?? 0,
+    stopLoss: roundPrice(stops.stopLoss, spec),
+    takeProfit: roundPrice(stops.takeProfit, spec),
     comment: copyComment(input.master.accountId, master.ticket),
     magic: input.magic,
     reasons: margin.reasons,
@@ -395,6 +421,7 @@ function driftCheck(
  * reconnect gap); a top-up of a shared position is left to the live copy path.
  */
 function sharedDrift(
+  input: ReconcileInput,
   f: ReconcileFollowerInput,
   ctx: PlanContext,
   master: OpenedOrder,
@@ -416,6 +443,10 @@ function sharedDrift(
   if (take < rowSteps && rowSteps - take < grid.minSteps) take = Math.max(0, rowSteps - grid.minSteps);
   if (take === 0) return;
   const after = currentSteps - take;
+  if (!closableByTicket(row, link.side, stepsToLots(take, grid))) {
+    out.actions.push(offsetFix(input, f, link, row, stepsToLots(take, grid), master.lots));
+    return;
+  }
   out.actions.push({
     action: 'fix_volume',
     followerId: f.config.accountId,
@@ -428,6 +459,99 @@ function sharedDrift(
     open: null,
     links: [{ followerTicket: row.ticket, volume: stepsToLots(Math.max(0, after), grid), masterVolume: master.lots }],
   });
+}
+
+/**
+ * SL/TP (and a pending copy's price) against the master's, mapped and rounded as the live path does. Rows shared with
+ * other links (netting) and copies made without SL/TP (`copySlTp` off) are not touched.
+ */
+function stopsCheck(
+  f: ReconcileFollowerInput,
+  master: OpenedOrder,
+  group: readonly CopyLink[],
+  rowByTicket: ReadonlyMap<number, OpenedOrder>,
+  out: ReconcileResult,
+): void {
+  const masterPending = isPendingRow(master);
+  const filters = f.config.filters;
+  for (const followerTicket of [...new Set(group.map((l) => l.followerTicket))].sort((a, b) => a - b)) {
+    const row = rowByTicket.get(followerTicket);
+    const link = group.find((l) => l.followerTicket === followerTicket);
+    if (row === undefined || link === undefined || isPendingRow(row) !== masterPending) continue;
+    if (f.links.some((o) => o.status === 'open' && o.followerTicket === followerTicket && !group.includes(o))) continue;
+    const spec = f.specs.get(row.symbol);
+    const leg: ModifyLeg = { action: 'modify', followerId: f.config.accountId, masterTicket: master.ticket, ticket: followerTicket, reasons: [] };
+    let differs = false;
+    if (filters.copySlTp) {
+      const want = mapStops(filters, master);
+      const sl = roundPrice(want.stopLoss, spec);
+      const tp = roundPrice(want.takeProfit, spec);
+      leg.stopLoss = sl;
+      leg.takeProfit = tp;
+      differs = sl !== row.stopLoss || tp !== row.takeProfit;
+    }
+    if (masterPending) {
+      const price = roundPrice(master.openPrice, spec);
+      leg.price = price;
+      differs = differs || price !== row.openPrice;
+    }
+    if (!differs) continue;
+    if (!filters.copySlTp) {
+      // Only the price moves: keep the copy's own levels.
+      leg.stopLoss = row.stopLoss;
+      leg.takeProfit = row.takeProfit;
+    }
+    out.actions.push({
+      action: 'fix_stops',
+      followerId: f.config.accountId,
+      masterTicket: master.ticket,
+      symbol: row.symbol,
+      kind: masterPending ? 'pending' : 'position',
+      leg,
+      was: { price: row.openPrice, stopLoss: row.stopLoss, takeProfit: row.takeProfit },
+    });
+  }
+}
+
+/** True when `volume` of a `side` share can be closed by ticket: the net row is on that side and holds it. */
+function closableByTicket(row: OpenedOrder, side: 'buy' | 'sell', volume: number): boolean {
+  return sideOf(row.type) === side && row.lots >= volume - 1e-9;
+}
+
+/**
+ * Shrinks a netting share by `volume` with an order on the other side (see `offsets` in plan.ts): a `fix_volume`
+ * whose open leg closes the share. `masterVolume` is the link's master volume after (0 when the master is gone).
+ */
+function offsetFix(input: ReconcileInput, f: ReconcileFollowerInput, link: CopyLink, row: OpenedOrder, volume: number, masterVolume: number): ReconcileAction {
+  const side = oppositeSide(link.side);
+  const after = roundLots(link.volume - volume);
+  const change = { masterTicket: link.masterTicket, followerTicket: link.followerTicket, volumeBefore: link.volume, volumeAfter: after, masterVolumeAfter: after > 0 ? masterVolume : 0 };
+  return {
+    action: 'fix_volume',
+    followerId: f.config.accountId,
+    masterTicket: link.masterTicket,
+    symbol: row.symbol,
+    current: link.volume,
+    target: after,
+    masterVolume,
+    close: [],
+    open: {
+      action: 'open',
+      followerId: f.config.accountId,
+      masterTicket: link.masterTicket,
+      symbol: row.symbol,
+      operation: side === 'buy' ? 'Buy' : 'Sell',
+      side,
+      volume: roundLots(volume),
+      stopLoss: 0,
+      takeProfit: 0,
+      comment: copyComment(input.master.accountId, link.masterTicket),
+      magic: input.magic,
+      offsets: [change],
+      reasons: [],
+    },
+    links: [{ followerTicket: link.followerTicket, volume: after, masterVolume: after > 0 ? masterVolume : 0 }],
+  };
 }
 
 /** Link volumes after a fix: each link takes its follower ticket's remaining volume (one link per ticket here). */

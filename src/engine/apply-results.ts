@@ -46,7 +46,7 @@ export function summarize(event: MasterEvent): MasterEventSummary {
 function outcomeAction(plan: LegPlan, kind: MasterEvent['kind']): LegOutcome['action'] {
   switch (plan.action) {
     case 'open':
-      return 'open';
+      return plan.offsets !== undefined ? 'close' : 'open';
     case 'place_pending':
       return 'place_pending';
     case 'close':
@@ -104,7 +104,21 @@ export function applyExecution(
 ): { outcome: LegOutcome; journal: JournalRow } {
   const plan = exec.plan;
   const symbol = legSymbol(plan, ledger, facts.masterId);
-  if ((plan.action === 'open' || plan.action === 'place_pending') && (exec.status === 'filled' || exec.status === 'partial') && exec.ticket !== null) {
+  if (plan.action === 'open' && plan.offsets !== undefined) {
+    // An order that closed shares of a netting position (plan.ts, `offsets`): the links shrink, none is added.
+    if (exec.status === 'filled' || exec.status === 'partial') {
+      const done = plan.volume > 0 ? Math.min(1, (exec.volume ?? plan.volume) / plan.volume) : 1;
+      for (const change of plan.offsets) {
+        const link = ledger
+          .ofMaster(facts.masterId, change.masterTicket)
+          .find((l) => l.followerId === plan.followerId && l.followerTicket === change.followerTicket && l.status === 'open');
+        if (!link) continue;
+        link.volume = roundLots(change.volumeBefore - (change.volumeBefore - change.volumeAfter) * done);
+        link.masterVolume = change.masterVolumeAfter;
+        if (link.volume <= 0) link.status = 'closed';
+      }
+    }
+  } else if ((plan.action === 'open' || plan.action === 'place_pending') && (exec.status === 'filled' || exec.status === 'partial') && exec.ticket !== null) {
     const link: CopyLink = {
       masterId: facts.masterId,
       masterTicket: plan.masterTicket,

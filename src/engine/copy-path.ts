@@ -114,6 +114,7 @@ export class CopyPath {
       if (exec.status === 'queued' && exec.plan.action === 'open' && event.kind === 'open') deps.marketClosed.queue(event, exec.plan);
     }
     deps.journal(rows);
+    deps.marketClosed.onMasterEvent(event);
     if ((event.kind === 'close' && event.volume >= event.volumeBefore) || event.kind === 'pending_delete') {
       deps.ledger.dropSettled(event.masterId, event.kind === 'close' ? event.position : event.order);
     }

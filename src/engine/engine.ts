@@ -40,6 +40,7 @@ import { OutcomeSettler } from './outcome-settler.js';
 import { PlanInputs } from './plan-inputs.js';
 import type { AccountRecord, BrokerPort, Clock, JournalRow, Logger, StatePort } from './ports.js';
 import { ProcessedEvents } from './processed-events.js';
+import { InFlightTickets, ticketOf } from './in-flight.js';
 import { ReconcileScheduler } from './reconcile-scheduler.js';
 import { Reconciler } from './reconciler.js';
 import { SerialQueue } from './serial-queue.js';
@@ -74,7 +75,7 @@ export class CopyEngine {
   readonly clock: Clock;
   readonly log: Logger;
   readonly ledger: LedgerIndex;
-  readonly masters = new Map<string, { feed: MasterFeed; queue: SerialQueue }>();
+  readonly masters = new Map<string, { feed: MasterFeed; queue: SerialQueue; inFlight: InFlightTickets }>();
   readonly followers = new Map<string, FollowerState>();
   readonly accounts = new Map<string, AccountRecord>();
   readonly startedAt: number;
@@ -265,6 +266,7 @@ export class CopyEngine {
     const [terminal, stream] = await Promise.all([this.broker.terminal(masterId), this.broker.stream(masterId)]);
     const log = this.log.child({ masterId });
     const queue = new SerialQueue((error) => log.error({ err: String(error), stack: (error as Error).stack }, 'master event failed'));
+    const inFlight = new InFlightTickets();
     const feed = new MasterFeed({
       masterId,
       stream,
@@ -273,13 +275,17 @@ export class CopyEngine {
       log,
       handlers: {
         onEvents: (events, receivedAt) => {
-          for (const event of events) void queue.push(() => this.processEvent(event, receivedAt));
+          for (const event of events) {
+            const ticket = ticketOf(event);
+            inFlight.add(ticket);
+            void queue.push(() => this.processEvent(event, receivedAt).finally(() => inFlight.done(ticket)));
+          }
         },
         onConnection: (state, downMs) => this.connectionEvent(masterId, 'master', state, downMs),
         onResync: (reason) => this.requestReconcile(reason === 'connect' ? 'connect' : 'warning'),
       },
     });
-    this.masters.set(masterId, { feed, queue });
+    this.masters.set(masterId, { feed, queue, inFlight });
     feed.start();
   }
 
@@ -326,6 +332,11 @@ export class CopyEngine {
   /** Coalesces reconnect/warning triggers into one run shortly after. */
   requestReconcile(trigger: 'connect' | 'warning'): void {
     this.reconcileScheduler.request(trigger);
+  }
+
+  /** A reconciliation left master tickets to the stream: look again once they had time to arrive. */
+  requestReconcileFollowUp(delayMs: number): void {
+    this.reconcileScheduler.requestFollowUp(delayMs);
   }
 
   runReconcile(options: { followerId?: string; apply: boolean; trigger?: 'manual' }) {

@@ -5,18 +5,24 @@
 import type { MasterBook } from '../domain/detect.js';
 import type { MasterEvent } from '../domain/events.js';
 import type { LegPlan } from '../domain/plan.js';
+import { roundLots } from '../domain/volume.js';
 import type { EventFacts } from './apply-results.js';
 import type { FollowerState } from './follower-state.js';
 
-/** The facts of a master event; `book` is its master's book when running (for the deal volume of a tracked position). */
+/**
+ * The facts of a master event. The master's volume after an open comes from the event itself: the book (`book`, kept
+ * for events that predate `volumeBefore`) runs ahead of the copy path, a partial close that arrived meanwhile already
+ * shows in it, and the copy's ratio to its master must be the one it was sized with.
+ */
 export function eventFacts(event: MasterEvent, book: MasterBook | undefined, now: number): EventFacts {
-  const tracked = event.kind === 'open' || event.kind === 'close' ? book?.positions.get(event.position) : undefined;
+  const tracked = event.kind === 'open' && !(event.volumeBefore >= 0) ? book?.positions.get(event.position) : undefined;
+  const openAfter = event.kind === 'open' ? (event.volumeBefore >= 0 ? roundLots(event.volumeBefore + event.volume) : (tracked?.dealVolume ?? event.volume)) : null;
   return {
     masterId: event.masterId,
     eventId: event.eventId,
     kind: event.kind,
     masterPrice: event.kind === 'open' || event.kind === 'close' ? event.price : event.kind === 'pending_place' ? event.price : null,
-    masterVolumeAfter: event.kind === 'open' ? (tracked?.dealVolume ?? event.volume) : event.kind === 'pending_place' ? event.volume : null,
+    masterVolumeAfter: event.kind === 'open' ? openAfter : event.kind === 'pending_place' ? event.volume : null,
     masterSymbol: event.symbol,
     at: now,
   };

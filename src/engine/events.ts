@@ -81,7 +81,7 @@ export interface ReconcileReport {
     followerId: string;
     followerName: string;
     actions: {
-      kind: 'open_missing' | 'report_stale' | 'close_orphan' | 'fix_volume' | 'mark_detached' | 'adopt' | 'link_closed';
+      kind: 'open_missing' | 'report_stale' | 'close_orphan' | 'fix_volume' | 'fix_stops' | 'mark_detached' | 'adopt' | 'link_closed';
       masterId: string;
       masterTicket: number;
       followerTicket: number | null;

@@ -21,7 +21,7 @@ import type { Clock, EngineState, JournalRow, Logger, PendingLeg } from './ports
 type OpenPlan = Extract<LegPlan, { action: 'open' }>;
 
 /** The `leg` payload of a `market_closed` pending leg, as stored in state. */
-export type QueuedLegJson = { plan: OpenPlan; event: MasterOpen; attempt: number };
+export type QueuedLegJson = { plan: OpenPlan; event: MasterOpen; attempt: number; masterClosed?: true };
 
 /** Opens the planner marked as market-closed are not sent (the broker would answer 10018): they wait. */
 export function splitMarketClosed(plans: LegPlan[]): [LegPlan[], OpenPlan[]] {
@@ -32,6 +32,20 @@ export function splitMarketClosed(plans: LegPlan[]): [LegPlan[], OpenPlan[]] {
     else send.push(p);
   }
   return [send, queued];
+}
+
+/**
+ * A queued open after a later master event on its position: a partial close scales it, a full close cancels it
+ * (null), an SL/TP move sets its levels. The live path found no copy to apply these to, so they apply here, in the
+ * master's order, and the open goes out as the master position stands when its market opens.
+ */
+export function followMasterEvent(open: MasterOpen, event: MasterEvent): MasterOpen | null {
+  if (event.masterId !== open.masterId) return open;
+  if (event.kind === 'modify' && event.position === open.position) return { ...open, stopLoss: event.stopLoss, takeProfit: event.takeProfit };
+  if (event.kind !== 'close' || event.position !== open.position) return open;
+  if (!(event.volume < event.volumeBefore)) return null;
+  const volume = Math.round(((open.volume * (event.volumeBefore - event.volume)) / event.volumeBefore) * 1e8) / 1e8;
+  return { ...open, volume };
 }
 
 /** What the queue needs from the engine: state, caches, planning, sending and reporting. */
@@ -107,6 +121,29 @@ export class MarketClosedQueue {
     this.schedule(leg);
   }
 
+  /** Applies a processed master event to the opens of its position still waiting (see `followMasterEvent`). */
+  onMasterEvent(event: MasterEvent): void {
+    if (event.kind !== 'close' && event.kind !== 'modify') return;
+    let changed = false;
+    for (const leg of this.deps.state.data.pending) {
+      if (leg.kind !== 'market_closed' || leg.masterId !== event.masterId) continue;
+      const data = leg.leg as QueuedLegJson;
+      const next = followMasterEvent(data.event, event);
+      if (next === data.event) continue;
+      changed = true;
+      if (next === null) {
+        // The master position is gone: the retry, queued behind this event, drops and reports it.
+        data.masterClosed = true;
+        this.timers.get(leg.id)?.cancel();
+        this.timers.delete(leg.id);
+        this.deps.runForMaster(leg.masterId, () => this.retry(leg));
+      } else {
+        data.event = next;
+      }
+    }
+    if (changed) this.deps.state.changed();
+  }
+
   /** True while an open of this master position waits for the follower's market (reconciliation must not open it). */
   isQueued(masterId: string, masterTicket: number, followerId: string): boolean {
     return this.deps.state.data.pending.some(
@@ -163,7 +200,7 @@ export class MarketClosedQueue {
       deps.journal([{ at: now, masterId: leg.masterId, eventId: leg.eventId, eventKind: 'open', followerId: leg.followerId, action: 'open', status: status === 'failed' ? 'failed' : status, reason, detail, masterTicket: data.event.position, followerTicket: outcome.ticket, symbol: data.plan.symbol, volume: outcome.volume, price: outcome.price }]);
       deps.emit({ type: 'leg_resolved', at: now, masterId: leg.masterId, masterName: deps.accountName(leg.masterId), eventId: leg.eventId, leg: outcome, was: 'queued' });
     };
-    const masterOpen = deps.masterBook(leg.masterId)?.positions.has(data.event.position) ?? true;
+    const masterOpen = data.masterClosed !== true && (deps.masterBook(leg.masterId)?.positions.has(data.event.position) ?? true);
     if (!masterOpen) return drop('skipped', 'master_closed_while_queued', { masterTicket: data.event.position });
     if (now >= leg.expiresAt) return drop('rejected', 'market_closed_expired', { waitedMinutes: Math.round((now - leg.createdAt) / 60_000) });
     const cfg = deps.followerConfig(leg.followerId);

@@ -29,6 +29,8 @@ export class MasterFeed {
   private readonly log: Logger;
   private readonly handlers: MasterFeedHandlers;
   private resolving: Promise<void> | null = null;
+  /** The position of the degraded deal being resolved, if any. */
+  private pendingLookup: number | null = null;
   private readonly buffer: { event: StreamEvent; receivedAt: number }[] = [];
   /** An `In` deal held until the positions list that carries its SL/TP (see `handle`). */
   private holding: { cancel(): void } | null = null;
@@ -58,6 +60,14 @@ export class MasterFeed {
 
   get streaming(): boolean {
     return this.stream.connected;
+  }
+
+  /** Positions of the trade frames taken off the socket but not yet turned into events (held or behind a lookup). */
+  heldTickets(): number[] {
+    const out: number[] = [];
+    for (const { event } of this.buffer) if (event.type === 'trade') out.push(event.data.position);
+    if (this.pendingLookup !== null) out.push(this.pendingLookup);
+    return out;
   }
 
   start(): void {
@@ -138,6 +148,10 @@ export class MasterFeed {
       case 'malformed':
         this.log.warn({ masterId: this.masterId, err: event.error.message }, 'malformed master frame ignored');
         return;
+      case 'auth_failed':
+        // The connection-lost alert went out with the `closed` before it; the stream keeps trying, so a re-enabled key heals.
+        if (event.attempt === 1) this.log.error({ masterId: this.masterId, status: event.status, retryInMs: event.retryInMs }, 'master stream refused: the API key was rejected; retrying');
+        return;
       default:
         return;
     }
@@ -174,6 +188,7 @@ export class MasterFeed {
   }
 
   private resolveDegraded(deal: TradeDeal, receivedAt: number): void {
+    this.pendingLookup = deal.position;
     this.resolving = (async () => {
       try {
         const rows = await this.terminal.openedOrders();
@@ -191,6 +206,7 @@ export class MasterFeed {
     })();
     void this.resolving.finally(() => {
       this.resolving = null;
+      this.pendingLookup = null;
       while (this.buffer.length > 0 && !this.resolving && !this.holding) {
         const next = this.buffer.shift();
         if (next) this.handle(next.event, next.receivedAt);

@@ -63,7 +63,26 @@ export class OutcomeSettler {
     let volume: number | null = null;
     try {
       const rows = await f.refreshPositions();
-      if (plan.action === 'open' || plan.action === 'place_pending') {
+      if (plan.action === 'open' && plan.offsets !== undefined) {
+        // An order against a netting position (plan.ts, `offsets`): the net row tells whether it traded.
+        const followerTicket = plan.offsets[0]?.followerTicket;
+        const row = rows.find((r) => r.ticket === followerTicket);
+        const signedRow = row === undefined ? 0 : row.type.startsWith('Buy') ? row.lots : -row.lots;
+        const before = ledger
+          .ofFollower(f.id)
+          .filter((l) => l.followerTicket === followerTicket && l.status === 'open' && l.kind === 'position')
+          .reduce((sum, l) => sum + (l.side === 'buy' ? l.volume : -l.volume), 0);
+        const traded = before + (plan.side === 'buy' ? plan.volume : -plan.volume);
+        if (Math.abs(signedRow - traded) < 1e-9) {
+          outcome = 'filled';
+          reason = 'resolved_from_open_orders';
+          volume = plan.volume;
+          applyExecution({ ...exec, status: 'filled', volume: plan.volume }, this.deps.factsOf(event), ledger, this.deps.accountName(f.id), null);
+        } else {
+          reason = Math.abs(signedRow - before) < 1e-9 ? 'not_executed_reconciling' : 'not_closed_reconciling';
+          this.deps.requestReconcile('warning');
+        }
+      } else if (plan.action === 'open' || plan.action === 'place_pending') {
         const known = new Set(ledger.ofFollower(f.id).map((l) => l.followerTicket));
         const row = rows.find((r) => r.comment === plan.comment && r.magic === plan.magic && !known.has(r.ticket))
           ?? rows.find((r) => isCopyOf(r, options.magic, event.masterId) && parseCopyComment(r.comment)?.masterTicket === plan.masterTicket && !known.has(r.ticket) && r.symbol === plan.symbol);

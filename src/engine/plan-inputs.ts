@@ -5,7 +5,7 @@
 import type { FollowerConfig } from '../domain/config.js';
 import type { FollowerPlanInput, PlanContext } from '../domain/plan.js';
 import { resolveSymbol } from '../domain/symbols.js';
-import type { AccountSummary } from '../domain/trading.js';
+import type { AccountSummary, OpenedOrder } from '../domain/trading.js';
 import type { FollowerState } from './follower-state.js';
 import type { LedgerIndex } from './ledger-index.js';
 import type { LinkTracker } from './link-tracker.js';
@@ -26,7 +26,23 @@ export interface PlanInputsDeps {
 
 /** Builds planner inputs from the engine's caches (never the broker, except to load a missing symbol spec). */
 export class PlanInputs {
+  /** Copy tags per cached rows list: a follower's rows change only when its positions frame does. */
+  private readonly tagsOfRows = new WeakMap<readonly OpenedOrder[], ReadonlySet<string>>();
+
   constructor(private readonly deps: PlanInputsDeps) {}
+
+  /** The comments of the copier's orders among `rows` (see FollowerPlanInput.copyTags). */
+  private copyTags(rows: readonly OpenedOrder[]): ReadonlySet<string> {
+    let tags = this.tagsOfRows.get(rows);
+    if (tags === undefined) {
+      const set = new Set<string>();
+      const magic = this.deps.options.magic;
+      for (const r of rows) if (r.magic === magic && r.comment !== '') set.add(r.comment);
+      tags = set;
+      this.tagsOfRows.set(rows, tags);
+    }
+    return tags;
+  }
 
   /** The planner's view of a follower, from the hot cache. */
   planInput(cfg: FollowerConfig): FollowerPlanInput | null {
@@ -44,6 +60,7 @@ export class PlanInputs {
       specs: f.specs,
       marginPerLot: f.marginPerLot,
       links,
+      copyTags: this.copyTags(f.positions),
       openPositionCount: open,
       dayStartBalance: this.deps.state.data.daily[cfg.accountId]?.startBalance ?? null,
     };

@@ -232,6 +232,12 @@ export type StreamEvent =
   | { type: 'closed'; code: number; reason: string; willRetry: boolean }
   /** Reconnection budget exhausted; the stream is dead until `start()` again. */
   | { type: 'gave_up'; error: Error }
+  /**
+   * The upgrade was refused with 401/403 (key revoked, disabled or out of scope). Follows a `closed` event; the
+   * stream tries again in `retryInMs` and keeps trying, so a re-enabled key heals (an `open` event). `attempt` counts
+   * consecutive refusals (1 = the first: alert then).
+   */
+  | { type: 'auth_failed'; status: number; error: Error; attempt: number; retryInMs: number }
   /** A server `error` frame (data, not a transport failure). */
   | { type: 'stream_error'; topic: string; message: string }
   /** A frame that failed to parse; counted, never fatal. */

@@ -20,6 +20,7 @@ export interface ReconcileSchedulerDeps {
 export class ReconcileScheduler {
   private timer: { cancel(): void } | null = null;
   private requested = false;
+  private followUp: { cancel(): void } | null = null;
 
   constructor(private readonly deps: ReconcileSchedulerDeps) {}
 
@@ -40,6 +41,17 @@ export class ReconcileScheduler {
   /** Cancels the periodic timer (stop). */
   cancel(): void {
     this.timer?.cancel();
+    this.followUp?.cancel();
+  }
+
+  /** One more run after `delayMs` (a run that left tickets to the stream checks them again); coalesced. */
+  requestFollowUp(delayMs: number): void {
+    const { deps } = this;
+    if (this.followUp !== null || deps.isStopped()) return;
+    this.followUp = deps.clock.setTimeout(() => {
+      this.followUp = null;
+      deps.track(deps.run('timer').catch((e: unknown) => deps.log.error({ err: String(e) }, 'reconciliation failed')));
+    }, delayMs);
   }
 
   /** Coalesces reconnect/warning triggers into one run shortly after. */

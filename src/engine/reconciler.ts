@@ -6,6 +6,7 @@
  */
 import type { CopyLink } from '../domain/ledger.js';
 import type { LegPlan } from '../domain/plan.js';
+import { unsettledTickets } from '../domain/detect.js';
 import { reconcile } from '../domain/reconcile.js';
 import type { ReconcileAction, ReconcileFollowerInput } from '../domain/reconcile.js';
 import type { OpenedOrder } from '../domain/trading.js';
@@ -20,6 +21,11 @@ type ReportAction = ReconcileReport['followers'][number]['actions'][number];
 
 /** Opens a missing copy at most this many times per process; later runs only report it. */
 const MAX_OPEN_ATTEMPTS = 3;
+/**
+ * How long a disagreement between the master's stream and a read of its rows is left to the stream. A change shows
+ * on the stream within moments; one still missing after this was lost (a dropped frame) and is reconciled.
+ */
+const UNSETTLED_GRACE_MS = 5_000;
 
 export class Reconciler {
   private readonly engine: CopyEngine;
@@ -28,6 +34,9 @@ export class Reconciler {
   private readonly openAttempts = new Map<string, number>();
   /** Numbers each reconciliation leg sent by this process (see `send`). */
   private legsSent = 0;
+  /** `masterId#ticket` → when the stream and a read of the master first disagreed on it. */
+  private readonly unsettledSince = new Map<string, number>();
+  private readonly unsettledWarned = new Set<string>();
 
   constructor(engine: CopyEngine) {
     this.engine = engine;
@@ -89,9 +98,8 @@ export class Reconciler {
     const inputs: ReconcileFollowerInput[] = [];
     await Promise.all(
       configs.map(async (cfg) => {
-        const base = engine.planInput(cfg);
         const f = engine.followers.get(cfg.accountId);
-        if (!base || !f) return;
+        if (!f) return;
         let rows: OpenedOrder[];
         try {
           rows = await f.refreshPositions();
@@ -101,14 +109,16 @@ export class Reconciler {
         }
         // Fresh rows first: a split (MT4 partial close) or a filled pending must not look closed by hand.
         engine.retargetLinks(cfg.accountId);
-        inputs.push({ ...base, rows });
+        const base = engine.planInput(cfg);
+        if (base) inputs.push({ ...base, rows });
       }),
     );
     const masterSummary = engine.masters.get(masterId)?.feed.summary ?? null;
+    const busy = this.busyTickets(masterId, masterRows);
     const result = reconcile({
       now: engine.clock.now(),
       magic: engine.options.magic,
-      master: { accountId: masterId, summary: masterSummary, paused: engine.masterConfig(masterId)?.paused ?? false, rows: masterRows, openTimeMs },
+      master: { accountId: masterId, summary: masterSummary, paused: engine.masterConfig(masterId)?.paused ?? false, rows: masterRows, openTimeMs, busy },
       followers: inputs,
       limits: { maxAgeMs: engine.options.maxCopyAgeMs, maxDeviationPoints: engine.options.maxCopyDeviationPoints },
     });
@@ -132,6 +142,44 @@ export class Reconciler {
       if (existing) existing.actions.push(...actions);
       else report.followers.push({ followerId: cfg.accountId, followerName: engine.accountName(cfg.accountId), actions });
     }
+  }
+
+  /**
+   * Master tickets this run leaves to the live path (see `busy` in domain/reconcile.ts): events emitted and not yet
+   * processed, trade frames held by the feed, and tickets on which the stream and the read still disagree.
+   */
+  private busyTickets(masterId: string, rows: readonly OpenedOrder[]): Set<number> {
+    const m = this.engine.masters.get(masterId);
+    const busy = new Set<number>();
+    if (!m) return busy;
+    for (const t of m.inFlight.tickets()) busy.add(t);
+    for (const t of m.feed.heldTickets()) busy.add(t);
+    // Without a live, primed stream the book is stale and cannot say what is on its way: the read decides alone.
+    if (!m.feed.streaming || !m.feed.book.primed) return busy;
+    const now = this.engine.clock.now();
+    const unsettled = unsettledTickets(m.feed.book, rows);
+    const prefix = `${masterId}#`;
+    for (const key of [...this.unsettledSince.keys()]) {
+      if (key.startsWith(prefix) && !unsettled.has(Number(key.slice(prefix.length)))) {
+        this.unsettledSince.delete(key);
+        this.unsettledWarned.delete(key);
+      }
+    }
+    let waiting = false;
+    for (const t of unsettled) {
+      const key = prefix + String(t);
+      const since = this.unsettledSince.get(key) ?? now;
+      this.unsettledSince.set(key, since);
+      if (now - since < UNSETTLED_GRACE_MS) {
+        busy.add(t);
+        waiting = true;
+      } else if (!this.unsettledWarned.has(key)) {
+        this.unsettledWarned.add(key);
+        this.engine.log.warn({ masterId, ticket: t, forMs: now - since }, 'master stream never reported this change; reconciling it from the read');
+      }
+    }
+    if (waiting) this.engine.requestReconcileFollowUp(UNSETTLED_GRACE_MS);
+    return busy;
   }
 
   private async apply(masterId: string, action: ReconcileAction, masterRows: readonly OpenedOrder[]): Promise<ReportAction['result']> {
@@ -182,6 +230,16 @@ export class Reconciler {
         // Keys name the follower: two followers with the same fix would otherwise share a key (422, nothing sent).
         const ok = await this.send(masterId, `orphan:${action.followerId}:${action.ticket}`, 'r', plan, action.symbol, 0, now);
         if (ok && action.link) action.link.status = 'closed';
+        return ok ? 'done' : 'failed';
+      }
+      case 'fix_stops': {
+        const key = `stops:${masterId}#${action.masterTicket}#${action.followerId}:${action.leg.ticket}`;
+        const attempts = this.openAttempts.get(key) ?? 0;
+        // A level the follower's broker refuses (stops too close) would be retried on every run: three tries, then reported.
+        if (attempts >= MAX_OPEN_ATTEMPTS) return 'skipped';
+        this.openAttempts.set(key, attempts + 1);
+        const ok = await this.send(masterId, `stops:${action.followerId}:${action.leg.ticket}`, 'r', action.leg, action.symbol, 0, now);
+        if (ok) this.openAttempts.delete(key);
         return ok ? 'done' : 'failed';
       }
       case 'fix_volume': {
@@ -243,15 +301,16 @@ export class Reconciler {
     const attemptScope = `${scope}${engine.startedAt.toString(36)}.${this.legsSent.toString(36)}:`;
     const [exec] = await this.executor.execute(masterId, eventId, attemptScope, [plan]);
     if (!exec) return { ok: false, status: null };
-    if (addLink || plan.action !== 'open') {
+    if (addLink || plan.action !== 'open' || plan.offsets !== undefined) {
+      const kind = plan.action === 'open' ? 'open' : plan.action === 'modify' ? (plan.price !== undefined ? 'pending_modify' : 'modify') : 'close';
       const { journal } = applyExecution(
         exec,
-        { masterId, eventId, kind: plan.action === 'open' ? 'open' : 'close', masterPrice: null, masterVolumeAfter: masterVolume, masterSymbol, at: now },
+        { masterId, eventId, kind, masterPrice: null, masterVolumeAfter: masterVolume, masterSymbol, at: now },
         engine.ledger,
         engine.accountName(plan.followerId),
         null,
       );
-      engine.state.data.journal.push({ ...journal, status: exec.status === 'filled' || exec.status === 'closed' ? 'reconciled' : journal.status });
+      engine.state.data.journal.push({ ...journal, status: exec.status === 'filled' || exec.status === 'closed' || exec.status === 'modified' ? 'reconciled' : journal.status });
     } else if (exec.status === 'filled' || exec.status === 'partial') {
       // A volume top-up is a new follower order on the same master position: link it too.
       if (plan.action === 'open' && exec.ticket !== null) {
@@ -277,7 +336,7 @@ export class Reconciler {
       // Settled by the next run: the tag shows whether it executed (adopt) or not (missing again).
       engine.log.warn({ masterId, followerId: plan.followerId, eventId }, 'reconciliation leg outcome unknown; next run settles it');
     }
-    return { ok: exec.status === 'filled' || exec.status === 'partial' || exec.status === 'closed', status: exec.status };
+    return { ok: exec.status === 'filled' || exec.status === 'partial' || exec.status === 'closed' || exec.status === 'modified', status: exec.status };
   }
 }
 
@@ -289,6 +348,11 @@ function describe(masterId: string, action: ReconcileAction, result: ReportActio
       return { kind: 'report_stale', masterId, masterTicket: action.masterTicket, followerTicket: null, symbol: action.symbol, volume: null, note: action.why === 'too_old' ? `missing copy too old to open (${Math.round((action.ageMs ?? 0) / 1000)}s > ${Math.round(action.maxAgeMs / 1000)}s)` : action.why === 'price_moved' ? `missing copy: price moved ${action.deviationPoints} points (> ${action.maxDeviationPoints})` : 'missing copy: age unknown', result };
     case 'close_orphan':
       return { kind: 'close_orphan', masterId, masterTicket: action.masterTicket, followerTicket: action.ticket, symbol: action.symbol, volume: action.volume, note: 'master position gone', result };
+    case 'fix_stops': {
+      const l = action.leg;
+      const levels = (p: number | undefined, sl: number | undefined, tp: number | undefined) => `${p !== undefined ? `price ${p} ` : ''}SL ${sl ?? 0} TP ${tp ?? 0}`;
+      return { kind: 'fix_stops', masterId, masterTicket: action.masterTicket, followerTicket: l.ticket, symbol: action.symbol, volume: null, note: `${levels(action.kind === 'pending' ? action.was.price : undefined, action.was.stopLoss, action.was.takeProfit)} → ${levels(l.price, l.stopLoss, l.takeProfit)}`, result };
+    }
     case 'fix_volume':
       return { kind: 'fix_volume', masterId, masterTicket: action.masterTicket, followerTicket: action.links[0]?.followerTicket ?? null, symbol: action.symbol, volume: action.target, note: `volume ${action.current} → ${action.target}`, result };
     case 'mark_detached':

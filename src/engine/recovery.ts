@@ -69,9 +69,11 @@ export function recoverMissedEvents(input: RecoveryInput): MasterEvent[] {
           kind: 'open',
           side: sideOf(d.type),
           volume: d.volume,
+          volumeBefore: lots((after[i] ?? 0) - d.volume),
           stopLoss: row.stopLoss,
           takeProfit: row.takeProfit,
           fromPendingOrder: input.hadPendingCopy(position) ? position : null,
+          recovered: true,
         };
         out.push({ at, ticket: d.ticket, event });
         return;

@@ -62,6 +62,11 @@ export interface CheckResult {
    * partial close): reconciliation rounds the master's current ratio down, the live path rounds the closed part down.
    */
   volumeByReconcilePath: number;
+  /**
+   * Master pendings that filled while the follower's pending copy has not reached its own trigger yet: by the copy
+   * rules (docs/copy-semantics.md) the copy fills at the follower's trigger, nothing is sent at market.
+   */
+  awaitingFollowerTrigger: number;
 }
 
 const EPS = 1e-9;
@@ -274,6 +279,7 @@ export function checkInvariants(input: CheckInput): CheckResult {
     unreported: [],
     outcomes: { rejections: 0, unknown: 0, reported: 0, lostToKill: 0 },
     volumeByReconcilePath: 0,
+    awaitingFollowerTrigger: 0,
   };
   const masterName = new Map(world.masters.map((m) => [m.id, m.nickname] as const));
   const shortToMaster = new Map(world.masters.map((m) => [masterShortId(m.id), m.id] as const));
@@ -408,6 +414,15 @@ export function checkInvariants(input: CheckInput): CheckResult {
           const op = cfg.filters.reverse ? reverseOperation(R.type) : R.type;
           if (row.kind !== 'Pending' || row.type !== op) result.wrongOther.push(finding(masterId, R.ticket, `${row.kind} ${row.type}, expected Pending ${op}`));
           else if (!samePrice(row.openPrice, roundPrice(R.openPrice, e.spec.digits), e.spec.digits)) result.wrongOther.push(finding(masterId, R.ticket, `pending price ${row.openPrice}, expected ${R.openPrice}`));
+        } else if (
+          row.kind === 'Pending' &&
+          actual.length === 1 &&
+          hist?.fromPending != null &&
+          pendingHist?.triggered === true &&
+          row.type === (cfg.filters.reverse ? reverseOperation(pendingHist.operation) : pendingHist.operation)
+        ) {
+          result.awaitingFollowerTrigger++;
+          continue;
         } else if (row.kind !== 'Position' || sideOfType(row.type) !== e.followerSide) {
           result.wrongOther.push(finding(masterId, R.ticket, `${row.kind} ${row.type}, expected a ${e.followerSide} position`));
         }

@@ -63,6 +63,7 @@ export function formatReport(r: TrialReport): string {
     ['orphans', c.orphans.length],
     ['lost', c.lost.length],
     ['volume set by reconciliation rounding', `${c.volumeByReconcilePath} (a missed event reconciled: rounds the ratio, not the closed part)`],
+    ['pending copies awaiting their own trigger', `${c.awaitingFollowerTrigger} (the master's pending filled; the copy fills at the follower's price, by the copy rules)`],
     ['wrong volume', c.wrongVolume.length],
     ['wrong SL/TP', c.wrongStops.length],
     ['wrong symbol/side/kind/price', c.wrongOther.length],

@@ -52,6 +52,11 @@ export interface TrialOptions {
    * near the end of the event phase: first unreachable, then answering 429, then 5xx. No kill falls in or after it.
    */
   telegram?: { downMs: number };
+  /**
+   * Whether a gross copy slow-down during the Telegram outage fails the run (default true). Off inside `npm test`,
+   * where timing is not asserted (shared, noisy machines); the figures are still reported.
+   */
+  timing?: boolean;
 }
 
 /** What Telegram being down did (and did not do) to copying and to the alerts. */
@@ -62,6 +67,7 @@ export interface TelegramFigures {
   answered5xx: number;
   /** Live copies made while Telegram was down, and their latency next to the rest of the run's. */
   copiesDuring: number;
+  copiesOutside: number;
   latencyDuring: { p50: number; p95: number };
   latencyOutside: { p50: number; p95: number };
   /** Copy alerts (master opens) for events during the outage, delivered after it; out-of-order deliveries. */
@@ -470,6 +476,7 @@ export async function runTrial(options: TrialOptions): Promise<TrialReport> {
       answered429: calls.filter((c) => c.status === 429).length,
       answered5xx: calls.filter((c) => c.status >= 500).length,
       copiesDuring: during.length,
+      copiesOutside: outside.length,
       latencyDuring: { p50: round1(percentile(during, 50)), p95: round1(percentile(during, 95)) },
       latencyOutside: { p50: round1(percentile(outside, 50)), p95: round1(percentile(outside, 95)) },
       openAlertsForOutage,
@@ -547,7 +554,7 @@ export function failuresOf(r: TrialReport): string[] {
     if (t.openAlertsForOutage + t.collapsedCopies < t.openEventsDuringOutage) f.push(`alerts for the outage delivered ${t.openAlertsForOutage} (+${t.collapsedCopies} folded)/${t.openEventsDuringOutage}`);
     if (t.outboxMaxDepth === null) f.push('outbox depth unknown (no stop line)');
     // Copying unaffected: the outage's copies as fast as the others (a gross slow-down fails; noise does not).
-    if (t.copiesDuring > 0 && t.latencyDuring.p50 > Math.max(3 * t.latencyOutside.p50, t.latencyOutside.p50 + 100)) f.push(`copy latency during the Telegram outage p50 ${t.latencyDuring.p50} ms vs ${t.latencyOutside.p50} ms`);
+    if (r.options.timing !== false && t.copiesDuring > 0 && t.copiesOutside > 0 && t.latencyDuring.p50 > Math.max(3 * t.latencyOutside.p50, t.latencyOutside.p50 + 100)) f.push(`copy latency during the Telegram outage p50 ${t.latencyDuring.p50} ms vs ${t.latencyOutside.p50} ms`);
   }
   return f;
 }

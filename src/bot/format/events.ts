@@ -108,6 +108,7 @@ const ACTION_LABEL: Record<string, string> = {
   report_stale: 'missing copy too old to open',
   close_orphan: 'close orphan',
   fix_volume: 'fix volume',
+  fix_stops: 'fix SL/TP',
   mark_detached: 'mark detached',
   adopt: 'adopt',
   link_closed: 'link closed',

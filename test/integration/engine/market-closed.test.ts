@@ -41,6 +41,27 @@ describe('engine: market closed', () => {
     await waitFor(() => copiesOn(w, 'apex').length === 0, 'apex closed');
   });
 
+  it('a queued open follows the master meanwhile: its SL/TP move and its partial close reach the copy at the open', async () => {
+    world = await startWorld({ follow: ['apex'] });
+    const w = world;
+    w.sim.setMarketClosed('EURUSDm', true);
+    const master = w.sim.account('master');
+    const r = master.send({ symbol: 'EURUSD', operation: 'Buy', volume: 0.5, stopLoss: 1.075 });
+    expect(legOf(await waitCopied(w, r.order, 'open'), w, 'apex').status).toBe('queued');
+    expect(master.modify({ ticket: r.order, stopLoss: 1.07, takeProfit: 1.2 }).success).toBe(true);
+    await waitCopied(w, r.order, 'modify');
+    expect(master.close(r.order, 0.2).success).toBe(true);
+    await waitCopied(w, r.order, 'close');
+    await w.engine.idle();
+    expect(copiesOn(w, 'apex')).toHaveLength(0);
+
+    w.sim.setMarketClosed('EURUSDm', false);
+    const resolved = await waitFor(() => resolvedEvents(w).find((e) => e.was === 'queued'), 'queued leg resolved');
+    expect(resolved.leg).toMatchObject({ status: 'filled', volume: 0.3 });
+    await waitFor(() => copiesOn(w, 'apex').length === 1, 'apex copy');
+    expect(copiesOn(w, 'apex')[0]).toMatchObject({ lots: 0.3, stopLoss: 1.07, takeProfit: 1.2 });
+  });
+
   it('a queued leg survives a restart and is not doubled by reconciliation when the market opens', async () => {
     world = await startWorld({ follow: ['apex'] });
     const w = world;

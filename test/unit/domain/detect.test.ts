@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { applyDeal, applyPositions, createMasterBook, resolveDegradedEntry } from '../../../src/domain/detect.js';
+import { applyDeal, applyPositions, createMasterBook, resolveDegradedEntry, unsettledTickets } from '../../../src/domain/detect.js';
 import type { MasterEvent } from '../../../src/domain/events.js';
 import type { OpenedOrder, TradeDeal } from '../../../src/domain/trading.js';
 
@@ -46,7 +46,7 @@ describe('detect: deals', () => {
     const book = createMasterBook('m');
     applyPositions(book, [], 0);
     const [open] = applyDeal(book, deal({ deal: 1, volume: 0.5 }), 1);
-    expect(open).toMatchObject({ kind: 'open', position: 100, side: 'buy', volume: 0.5, eventId: 'd1' });
+    expect(open).toMatchObject({ kind: 'open', position: 100, side: 'buy', volume: 0.5, volumeBefore: 0, eventId: 'd1' });
     const [part] = applyDeal(book, deal({ deal: 2, entry: 'Out', type: 'Sell', volume: 0.2 }), 2);
     expect(part).toMatchObject({ kind: 'close', side: 'buy', volume: 0.2, volumeBefore: 0.5 });
     const [rest] = applyDeal(book, deal({ deal: 3, entry: 'Out', type: 'Sell', volume: 0.3 }), 3);
@@ -60,14 +60,14 @@ describe('detect: deals', () => {
     const events = applyDeal(book, deal({ deal: 2, entry: 'InOut', type: 'Sell', volume: 1.5 }), 1);
     expect(events.map((e) => e.kind)).toEqual(['close', 'open']);
     expect(events[0]).toMatchObject({ volume: 1, volumeBefore: 1, side: 'buy', eventId: 'd2:c' });
-    expect(events[1]).toMatchObject({ volume: 0.5, side: 'sell', eventId: 'd2:o' });
+    expect(events[1]).toMatchObject({ volume: 0.5, volumeBefore: 0, side: 'sell', eventId: 'd2:o' });
   });
 
   it('an add on a netting position (second In) is another open of the same position', () => {
     const book = createMasterBook('m');
     applyDeal(book, deal({ deal: 1, volume: 1 }), 0);
     const [add] = applyDeal(book, deal({ deal: 2, volume: 0.5 }), 1);
-    expect(add).toMatchObject({ kind: 'open', position: 100, volume: 0.5 });
+    expect(add).toMatchObject({ kind: 'open', position: 100, volume: 0.5, volumeBefore: 1 });
     const [close] = applyDeal(book, deal({ deal: 3, entry: 'Out', type: 'Sell', volume: 1.5 }), 2);
     expect(close).toMatchObject({ volumeBefore: 1.5 });
   });
@@ -135,6 +135,31 @@ describe('detect: positions list', () => {
       expect(events.map((e) => e.kind)).toEqual(['open']);
       expect(events[0]).toMatchObject({ fromPendingOrder: 7 });
     }
+  });
+});
+
+describe('detect: where the stream and a read of the master disagree', () => {
+  it('is settled when the book matches the rows, and names every ticket a change is still on its way for', () => {
+    const book = createMasterBook('m');
+    const pending = row({ ticket: 300, kind: 'Pending', type: 'BuyLimit', openPrice: 1.09, lots: 0.5 });
+    applyPositions(book, [row({ ticket: 100, lots: 1, stopLoss: 1.05 }), pending], 0);
+    expect([...unsettledTickets(book, [row({ ticket: 100, lots: 1, stopLoss: 1.05 }), pending])]).toEqual([]);
+    const read = [
+      row({ ticket: 100, lots: 0.6, stopLoss: 1.05 }), // a partial close the stream has not shown
+      { ...pending, openPrice: 1.08 }, // a pending moved
+      row({ ticket: 200, lots: 1 }), // a new position the stream has not shown
+    ];
+    expect([...unsettledTickets(book, read)].sort()).toEqual([100, 200, 300]);
+    // SL moved on the read only; a position the book holds that the read lacks (closed, Out deal still on its way).
+    expect([...unsettledTickets(book, [row({ ticket: 100, lots: 1, stopLoss: 1.06 }), pending])]).toEqual([100]);
+    expect([...unsettledTickets(book, [pending])]).toEqual([100]);
+    // An In deal seen before any list showed its position: the list (with its SL/TP) is still on its way.
+    applyDeal(book, deal({ deal: 7, position: 400, volume: 0.3 }), 1);
+    expect([...unsettledTickets(book, [row({ ticket: 100, lots: 1, stopLoss: 1.05 }), pending, row({ ticket: 400, lots: 0.3 })])]).toEqual([400]);
+    // After a reconnect gap the new list settles what the lost deals changed (reconciliation repairs the copies).
+    const gap = [row({ ticket: 100, lots: 0.6, stopLoss: 1.05 }), pending, row({ ticket: 200, lots: 1 })];
+    applyPositions(book, gap, 2);
+    expect([...unsettledTickets(book, gap)]).toEqual([400]);
   });
 });
 

@@ -61,6 +61,7 @@ export function follower(over: Partial<FollowerPlanInput> & { cfg?: (c: Follower
     specs,
     marginPerLot: over.marginPerLot ?? new Map([['EURUSD', { buy: 1100, sell: 1100 }]]),
     links: over.links ?? [],
+    ...(over.copyTags === undefined ? {} : { copyTags: over.copyTags }),
     openPositionCount: over.openPositionCount ?? 0,
     ...(over.dayStartBalance === undefined ? {} : { dayStartBalance: over.dayStartBalance }),
   };
@@ -87,6 +88,7 @@ export function openEvent(over: Partial<MasterOpen> = {}): MasterOpen {
     symbol: 'EURUSD',
     side: 'buy',
     volume: 1,
+    volumeBefore: 0,
     price: 1.10002,
     stopLoss: 0,
     takeProfit: 0,

@@ -141,6 +141,57 @@ describe('planEvent: opens', () => {
   });
 });
 
+describe('planEvent: closes on a netting follower whose shares are on both sides', () => {
+  it('a share on the net’s side closes by ticket; one on the other side trades against the net', () => {
+    const buyShare = link({ masterTicket: 5001, volume: 0.4, side: 'buy' });
+    const sellShare = link({ masterId: 'other', masterTicket: 1, volume: 0.6, side: 'sell' });
+    const f = follower({ links: [buyShare, sellShare], marginMode: 'Netting' });
+    // Net sell 0.2: the buy share's close is a Sell order that shrinks the buy share's link, adds none.
+    const leg = only(planEvent(closeEvent({ position: 5001, volume: 1, volumeBefore: 1 }), ctx([f])));
+    expect(leg).toMatchObject({ action: 'open', operation: 'Sell', side: 'sell', volume: 0.4, offsets: [{ followerTicket: 9001, volumeBefore: 0.4, volumeAfter: 0 }] });
+    // A partial close of it, too (half of 0.4).
+    expect(only(planEvent(closeEvent({ position: 5001, volume: 0.5, volumeBefore: 1 }), ctx([f])))).toMatchObject({ action: 'open', operation: 'Sell', volume: 0.2, offsets: [{ volumeAfter: 0.2, masterVolumeAfter: 0.5 }] });
+    // Net buy 0.2 (the sell share smaller): the buy share's close is by ticket again.
+    const g = follower({ links: [buyShare, { ...sellShare, volume: 0.2 }], marginMode: 'Netting' });
+    expect(only(planEvent(closeEvent({ position: 5001, volume: 0.5, volumeBefore: 1 }), ctx([g])))).toMatchObject({ action: 'close', tickets: [{ ticket: 9001, volume: 0.2 }] });
+  });
+});
+
+describe('planEvent: a master ticket is copied once', () => {
+  it('a new position with a live copy (made by reconciliation meanwhile) is not opened again', () => {
+    const ev = openEvent({ position: 5001 });
+    expect(skipReason(planEvent(ev, ctx([follower({ links: [link({ masterTicket: 5001 })] })])))).toBe('already_copied');
+    // A pending copy of the same ticket (the master's pending filled, the copy's not yet) counts as a copy too.
+    expect(skipReason(planEvent(ev, ctx([follower({ links: [link({ masterTicket: 5001, kind: 'pending' })] })])))).toBe('already_copied');
+    // Closed and detached links are not live copies: closed ones say nothing here, detached ones are the owner's.
+    expect(only(planEvent(ev, ctx([follower({ links: [link({ masterTicket: 5001, status: 'closed' })] })]))).action).toBe('open');
+  });
+
+  it('a tagged row on the broker that the ledger never recorded blocks a second copy', () => {
+    const ev = openEvent({ position: 5001 });
+    expect(skipReason(planEvent(ev, ctx([follower({ copyTags: new Set([copyComment(MASTER, 5001)]) })])))).toBe('already_copied');
+    expect(only(planEvent(ev, ctx([follower({ copyTags: new Set([copyComment(MASTER, 5002)]) })]))).action).toBe('open');
+    // A deal replayed at start-up keeps the batch it was first sent with (FxSocket answers its key from the stored
+    // reply); only a recorded link takes a follower out of it.
+    const replay = openEvent({ position: 5001, recovered: true });
+    expect(only(planEvent(replay, ctx([follower({ copyTags: new Set([copyComment(MASTER, 5001)]) })]))).action).toBe('open');
+    expect(skipReason(planEvent(replay, ctx([follower({ links: [link({ masterTicket: 5001 })] })])))).toBe('already_copied');
+  });
+
+  it('a netting add (the master position had lots before the deal) still opens next to the copy', () => {
+    const ev = openEvent({ position: 5001, volume: 0.5, volumeBefore: 1 });
+    expect(only(planEvent(ev, ctx([follower({ links: [link({ masterTicket: 5001 })] })]))).action).toBe('open');
+  });
+
+  it('a pending placement already copied (by reconciliation, or filled since) is not placed again', () => {
+    const ev = pendingEvent({ order: 7001 });
+    expect(skipReason(planEvent(ev, ctx([follower({ links: [link({ masterTicket: 7001, kind: 'pending' })] })])))).toBe('already_copied');
+    expect(skipReason(planEvent(ev, ctx([follower({ links: [link({ masterTicket: 7001, kind: 'position' })] })])))).toBe('already_copied');
+    expect(skipReason(planEvent(ev, ctx([follower({ copyTags: new Set([copyComment(MASTER, 7001)]) })])))).toBe('already_copied');
+    expect(only(planEvent(ev, ctx([follower()]))).action).toBe('place_pending');
+  });
+});
+
 describe('planEvent: closes', () => {
   it('full close closes each linked ticket whole and closes the links', () => {
     const links = [link(), link({ followerTicket: 9002, volume: 0.3 }), link({ masterTicket: 6000, followerTicket: 9003 })];

@@ -116,8 +116,8 @@ describe('reconcile examples', () => {
     ]);
   });
 
-  it('fix_volume tops up after a missed add, keeping the copy’s stops', () => {
-    const r = reconcile(input([masterRow(5001, { lots: 1.5 })], [copyRow(9001, 5001, { lots: 0.5, stopLoss: 1.09 })], [link({ volume: 0.5, masterVolume: 1 })]));
+  it('fix_volume tops up after a missed add, with the master’s stops', () => {
+    const r = reconcile(input([masterRow(5001, { lots: 1.5, stopLoss: 1.09 })], [copyRow(9001, 5001, { lots: 0.5, stopLoss: 1.09 })], [link({ volume: 0.5, masterVolume: 1 })]));
     expect(r.actions[0]).toMatchObject({
       action: 'fix_volume',
       current: 0.5,
@@ -128,6 +128,57 @@ describe('reconcile examples', () => {
     });
   });
 
+  it('fix_stops sets a copy’s SL/TP to the master’s (a modify missed while down), mapped as the live path maps them', () => {
+    const master = masterRow(5001, { stopLoss: 1.09, takeProfit: 1.12 });
+    const r = reconcile(input([master], [copyRow(9001, 5001, { stopLoss: 1.08 })], [link()]));
+    expect(r.actions).toEqual([
+      {
+        action: 'fix_stops',
+        followerId: FOLLOWER,
+        masterTicket: 5001,
+        symbol: 'EURUSD',
+        kind: 'position',
+        leg: { action: 'modify', followerId: FOLLOWER, masterTicket: 5001, ticket: 9001, stopLoss: 1.09, takeProfit: 1.12, reasons: [] },
+        was: { price: 1.10002, stopLoss: 1.08, takeProfit: 0 },
+      },
+    ]);
+    // Reversed copies carry the master's TP as their SL.
+    const reversed = reconcile(input([master], [copyRow(9001, 5001, { type: 'Sell', stopLoss: 1.12, takeProfit: 1.09 })], [link({ side: 'sell' })], { cfg: (c) => (c.filters.reverse = true) }));
+    expect(reversed.actions).toEqual([]);
+    // Without SL/TP copying, the copy's levels are its own.
+    expect(reconcile(input([master], [copyRow(9001, 5001)], [link()], { cfg: (c) => (c.filters.copySlTp = false) })).actions).toEqual([]);
+    // A shared netting row is left alone.
+    const shared = [link(), link({ masterId: 'other', masterTicket: 1 })];
+    expect(reconcile(input([master], [copyRow(9001, 5001)], shared, { marginMode: 'Netting' })).actions.filter((a) => a.action === 'fix_stops')).toEqual([]);
+  });
+
+  it('fix_stops moves a pending copy to the master’s price, keeping its own levels when SL/TP are not copied', () => {
+    const master = masterRow(7001, { kind: 'Pending', type: 'BuyLimit', openPrice: 1.095, stopLoss: 1.09 });
+    const copy = copyRow(9100, 7001, { kind: 'Pending', type: 'BuyLimit', openPrice: 1.097, stopLoss: 1.09 });
+    const pendingLink = link({ masterTicket: 7001, followerTicket: 9100, kind: 'pending' });
+    expect(reconcile(input([master], [copy], [pendingLink])).actions).toMatchObject([
+      { action: 'fix_stops', kind: 'pending', leg: { ticket: 9100, price: 1.095, stopLoss: 1.09, takeProfit: 0 }, was: { price: 1.097 } },
+    ]);
+    const own = reconcile(input([master], [{ ...copy, stopLoss: 1.085 }], [pendingLink], { cfg: (c) => (c.filters.copySlTp = false) }));
+    expect(own.actions).toMatchObject([{ action: 'fix_stops', leg: { price: 1.095, stopLoss: 1.085, takeProfit: 0 } }]);
+  });
+
+  it('leaves busy master tickets (a change still on its way through the live path) alone', () => {
+    const busy = new Set([5001, 5002, 5003]);
+    const base = input(
+      [masterRow(5001), masterRow(5002, { lots: 2, stopLoss: 1.05 })],
+      [copyRow(9002, 5002), copyRow(9003, 5003)],
+      [link({ masterTicket: 5002, followerTicket: 9002 }), link({ masterTicket: 5003, followerTicket: 9003 })],
+    );
+    // Without `busy`: open 5001, fix 5002's volume and stops, close the orphan copy of 5003.
+    expect(reconcile(base).actions.map((a) => a.action).sort()).toEqual(['close_orphan', 'fix_stops', 'fix_volume', 'open_missing']);
+    const r = reconcile({ ...base, master: { ...base.master, busy } });
+    expect(r.actions).toEqual([]);
+    // An untagged-by-the-ledger row of a busy ticket is still adopted: that only records what exists.
+    const adopt = input([masterRow(5001)], [copyRow(9001, 5001)], []);
+    expect(reconcile({ ...adopt, master: { ...adopt.master, busy } }).actions.map((a) => a.action)).toEqual(['adopt']);
+  });
+
   it('a top-up that the rules forbid is a skip, not an action', () => {
     const r = reconcile(input([masterRow(5001, { lots: 1.5 })], [copyRow(9001, 5001, { lots: 0.5 })], [link({ volume: 0.5, masterVolume: 1 })], { cfg: (c) => (c.risk.closeOnly = true) }));
     expect(r).toEqual({ actions: [], skipped: [{ followerId: FOLLOWER, masterTicket: 5001, reason: 'close_only', detail: {} }] });
@@ -136,6 +187,23 @@ describe('reconcile examples', () => {
   it('differences under one step are not drift', () => {
     const r = reconcile(input([masterRow(5001, { lots: 0.33 })], [copyRow(9001, 5001, { lots: 0.1 })], [link({ volume: 0.1, masterVolume: 0.33 })]));
     expect(r.actions).toEqual([]);
+  });
+
+  it('netting: an orphan share on the other side of the net is closed by an order against it, not by ticket', () => {
+    // Net sell 0.1 = a buy share of 0.4 (master 5001, gone) and a sell share of 0.5 (master 1 of another master).
+    const links = [link({ volume: 0.4, side: 'buy' }), link({ masterId: 'other', masterTicket: 1, volume: 0.5, side: 'sell' })];
+    const r = reconcile(input([], [copyRow(9001, 5001, { type: 'Sell', lots: 0.1 })], links, { marginMode: 'Netting' }));
+    expect(r.actions).toMatchObject([
+      {
+        action: 'fix_volume',
+        masterTicket: 5001,
+        current: 0.4,
+        target: 0,
+        close: [],
+        open: { action: 'open', operation: 'Sell', side: 'sell', volume: 0.4, offsets: [{ followerTicket: 9001, volumeBefore: 0.4, volumeAfter: 0, masterVolumeAfter: 0 }] },
+        links: [{ followerTicket: 9001, volume: 0, masterVolume: 0 }],
+      },
+    ]);
   });
 
   it('netting: an orphan share of a shared position closes only that share', () => {
@@ -188,9 +256,9 @@ function apply(w: World, actions: readonly ReconcileAction[]): World {
     if (left <= 0) rows.splice(i, 1);
     else r.lots = left;
   };
-  const openLeg = (leg: { symbol: string; operation: string; volume: number; comment: string; magic: number; masterTicket: number; side: 'buy' | 'sell'; stopLoss: number; takeProfit: number }, pending: boolean): void => {
+  const openLeg = (leg: { symbol: string; operation: string; volume: number; comment: string; magic: number; masterTicket: number; side: 'buy' | 'sell'; stopLoss: number; takeProfit: number; price?: number }, pending: boolean): void => {
     const ticket = next++;
-    rows.push(row({ ticket, symbol: leg.symbol, type: leg.operation, kind: pending ? 'Pending' : 'Position', lots: leg.volume, magic: leg.magic, comment: leg.comment, stopLoss: leg.stopLoss, takeProfit: leg.takeProfit }));
+    rows.push(row({ ticket, symbol: leg.symbol, type: leg.operation, kind: pending ? 'Pending' : 'Position', lots: leg.volume, magic: leg.magic, comment: leg.comment, stopLoss: leg.stopLoss, takeProfit: leg.takeProfit, ...(pending && leg.price !== undefined ? { openPrice: leg.price } : {}) }));
     links.push(link({ masterTicket: leg.masterTicket, followerTicket: ticket, kind: pending ? 'pending' : 'position', side: leg.side, volume: leg.volume, masterVolume: masterLots(leg.masterTicket) }));
   };
   const setLink = (pred: (l: CopyLink) => boolean, patch: Partial<CopyLink>): void => {
@@ -212,6 +280,15 @@ function apply(w: World, actions: readonly ReconcileAction[]): World {
         for (const u of a.links) setLink((l) => l.followerTicket === u.followerTicket && l.status === 'open', { volume: u.volume, masterVolume: u.masterVolume, ...(u.volume === 0 ? { status: 'closed' as const } : {}) });
         if (a.open !== null) openLeg(a.open, false);
         break;
+      case 'fix_stops': {
+        const r = rows.find((x) => x.ticket === a.leg.ticket);
+        if (r !== undefined) {
+          if (a.leg.stopLoss !== undefined) r.stopLoss = a.leg.stopLoss;
+          if (a.leg.takeProfit !== undefined) r.takeProfit = a.leg.takeProfit;
+          if (a.leg.price !== undefined) r.openPrice = a.leg.price;
+        }
+        break;
+      }
       case 'mark_detached':
         setLink((l) => l.followerTicket === a.followerTicket && l.masterTicket === a.masterTicket && l.status === 'open', { status: 'detached' });
         break;
@@ -242,6 +319,8 @@ const worldArb: fc.Arbitrary<World> = fc
         situation: fc.constantFrom<Situation>('none', 'synced', 'untracked', 'gone', 'detached', 'closed', 'drift'),
         age: fc.constantFrom(1_000, 120_000, -1),
         side: fc.constantFrom('Buy', 'Sell'),
+        stopLoss: fc.constantFrom(0, 1.05),
+        copyStopLoss: fc.constantFrom(0, 1.05, 1.04),
       }),
       { maxLength: 8 },
     ),
@@ -259,13 +338,13 @@ const worldArb: fc.Arbitrary<World> = fc
       const kind = m.pending ? 'Pending' : 'Position';
       const type = m.pending ? `${m.side}Limit` : m.side;
       if (m.inMaster) {
-        w.master.push(row({ ticket: 5000 + m.ticket, lots: m.lots / 100, kind, type, openPrice: 1.1 }));
+        w.master.push(row({ ticket: 5000 + m.ticket, lots: m.lots / 100, kind, type, openPrice: 1.1, stopLoss: m.stopLoss }));
         if (m.age >= 0) w.openTimes.set(5000 + m.ticket, NOW - m.age);
       }
       const mt = 5000 + m.ticket;
       const fticket = ft++;
       const lots = m.situation === 'drift' ? m.followerLots / 100 : m.lots / 100;
-      const copy = row({ ticket: fticket, lots, kind, type, magic: MAGIC, comment: copyComment(MASTER, mt) });
+      const copy = row({ ticket: fticket, lots, kind, type, magic: MAGIC, comment: copyComment(MASTER, mt), stopLoss: m.copyStopLoss });
       const l = link({ masterTicket: mt, followerTicket: fticket, kind: m.pending ? 'pending' : 'position', side: m.side === 'Buy' ? 'buy' : 'sell', volume: lots, masterVolume: m.situation === 'drift' ? m.linkMasterLots / 100 : m.lots / 100 });
       switch (m.situation) {
         case 'none':
