@@ -5,6 +5,8 @@
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Logger as PinoLogger } from 'pino';
+import { EventBacklog } from './bot/event-backlog.js';
+import type { BrokerHealth, SubscribeEvents } from './bot/ports.js';
 import type { Config } from './config.js';
 import { createEngine } from './engine/index.js';
 import type { Engine, EngineOptions } from './engine/index.js';
@@ -29,6 +31,13 @@ export interface AppContext {
   sim: Sim | null;
   /** Secrets to keep out of every chat message. */
   secrets: string[];
+  /**
+   * Copier events for the front-end. Subscribed before the engine starts: the first subscriber also receives, in
+   * order, what the engine emitted before the chat existed (bounded).
+   */
+  events: SubscribeEvents;
+  /** FxSocket transport counters (REST errors by kind, per-stream counters), for /status. */
+  brokerHealth: () => BrokerHealth;
 }
 
 export interface RunningApp extends AppContext {
@@ -96,10 +105,13 @@ export async function startApp(
       options: engineOptionsFrom(config),
     });
     cleanups.push(() => engine.stop());
+    // Start-up copies, reconciliation and connection alerts happen before any chat exists: keep them for it.
+    const backlog = new EventBacklog({ source: (listener) => engine.events.subscribe(listener), log: log.child({ component: 'events' }) });
+    cleanups.push(async () => backlog.close());
     await engine.start();
     if (sim) await configureDemo(engine, sim);
     const secrets = [apiKey, config.botToken].filter((s): s is string => typeof s === 'string' && s.length > 0);
-    const ctx: AppContext = { config, engine, store, log, sim, secrets };
+    const ctx: AppContext = { config, engine, store, log, sim, secrets, events: backlog.subscribe, brokerHealth: () => client.stats() };
     const fe = await frontEnd(ctx);
     cleanups.push(() => fe.stop());
     sim?.demoTrader.start();

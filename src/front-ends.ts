@@ -4,10 +4,15 @@
  */
 import type { AppContext, FrontEnd } from './app.js';
 import { createConsoleBot, createTelegramBot } from './bot/index.js';
+import type { TelegramBotOptions } from './bot/index.js';
 import { systemClock } from './engine/clock.js';
 import { StoreUserDirectory } from './store/index.js';
 
-export async function telegramFrontEnd(ctx: AppContext, token: string): Promise<FrontEnd> {
+/**
+ * The Telegram bot. Resolves once polling runs or, when Telegram does not answer, at once with alerts queued until it
+ * does: copying never waits for the chat. Rejects only when Telegram refuses the token.
+ */
+export async function telegramFrontEnd(ctx: AppContext, token: string, overrides: Partial<TelegramBotOptions> = {}): Promise<FrontEnd> {
   const bot = createTelegramBot({
     token,
     apiRoot: ctx.config.telegramApiRoot,
@@ -16,7 +21,9 @@ export async function telegramFrontEnd(ctx: AppContext, token: string): Promise<
     admins: ctx.config.admins,
     log: ctx.log.child({ component: 'bot' }),
     clock: systemClock,
-    events: (listener) => ctx.engine.events.subscribe(listener),
+    events: ctx.events,
+    brokerHealth: ctx.brokerHealth,
+    ...overrides,
   });
   await bot.start();
   return { stop: () => bot.stop() };
@@ -26,10 +33,11 @@ export async function consoleFrontEnd(ctx: AppContext): Promise<FrontEnd> {
   const bot = createConsoleBot({
     control: ctx.engine.control,
     users: new StoreUserDirectory(ctx.store),
-    events: (listener) => ctx.engine.events.subscribe(listener),
+    events: ctx.events,
     admins: ctx.config.admins.length > 0 ? ctx.config.admins : [1],
     log: ctx.log.child({ component: 'bot' }),
     clock: systemClock,
+    bot: { brokerHealth: ctx.brokerHealth },
   });
   // Reading stops at end of input (Ctrl-D, or no terminal at all); copying goes on until SIGINT/SIGTERM.
   bot.start().catch((error: unknown) => ctx.log.error({ err: String(error) }, 'terminal chat stopped; copying goes on'));

@@ -34,7 +34,7 @@ import { MenuSync } from './menus.js';
 import { Notifier } from './notifier.js';
 import { Outbox, throttleCounter } from './outbox.js';
 import type { OutboxOptions } from './outbox.js';
-import type { BotControl, BotLogger, Clock, UserDirectory } from './ports.js';
+import type { BotControl, BotLogger, BrokerHealth, Clock, UserDirectory } from './ports.js';
 
 export const OFFICIAL_API_ROOT = 'https://api.telegram.org';
 
@@ -60,6 +60,8 @@ export interface BotOptions {
   autoRetry?: { maxRetryAttempts?: number; maxDelaySeconds?: number } | false;
   /** Overrides the confirmation token source (tests). */
   newToken?: () => string;
+  /** FxSocket transport counters for /status (REST errors by kind, stream counters); omitted from /status when absent. */
+  brokerHealth?: () => BrokerHealth;
 }
 
 /**
@@ -116,6 +118,7 @@ export function createBot(options: BotOptions): FxBot {
     confirms,
     registry,
     onUserChanged: (id) => void menus.syncUser(id),
+    ...(options.brokerHealth === undefined ? {} : { brokerHealth: options.brokerHealth }),
   });
 
   bot.use(async (ctx, next) => {

@@ -17,7 +17,7 @@ import type { BotContext } from './context.js';
 import { escapeHtml } from './format/html.js';
 import { shortId } from './format/numbers.js';
 import { splitMessage } from './format/split.js';
-import type { BotControl, BotLogger, ChatUser, Clock, Role, UserDirectory } from './ports.js';
+import type { BotControl, BotLogger, BrokerHealth, ChatUser, Clock, Role, UserDirectory } from './ports.js';
 
 export interface KitDeps {
   control: BotControl;
@@ -30,6 +30,8 @@ export interface KitDeps {
   registry: CommandRegistry;
   /** Called after a user was added, removed or changed role (menus follow). */
   onUserChanged?: (userId: number) => void;
+  /** FxSocket transport counters for /status. */
+  brokerHealth?: () => BrokerHealth;
 }
 
 /** A confirmable action: re-authorized and executed when its Apply button is tapped. */
@@ -57,6 +59,7 @@ export class Kit {
   readonly clock: Clock;
   readonly confirms: ConfirmStore;
   readonly registry: CommandRegistry;
+  readonly brokerHealth: (() => BrokerHealth) | undefined;
   readonly actions = new Map<string, ConfirmAction>();
   readonly #lines = new Map<string, string>();
   readonly #onUserChanged: (userId: number) => void;
@@ -69,6 +72,7 @@ export class Kit {
     this.clock = deps.clock;
     this.confirms = deps.confirms;
     this.registry = deps.registry;
+    this.brokerHealth = deps.brokerHealth;
     this.#onUserChanged = deps.onUserChanged ?? (() => {});
   }
 

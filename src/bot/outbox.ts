@@ -7,7 +7,9 @@
  * - keeps memory bounded: over the per-chat cap, queued routine messages collapse into one "N more copies" message;
  *   if the queue is still full of loud ones, the oldest loud ones collapse too. Every collapse is counted and logged,
  *   and a message given up after its attempts is counted, logged and announced in the chat's next message,
- * - never blocks its caller: `enqueue()` is synchronous; sending runs on its own promise chain per chat.
+ * - never blocks its caller: `enqueue()` is synchronous; sending runs on its own promise chain per chat,
+ * - can be held: while Telegram has not answered yet (no `getMe` at start-up), messages queue up under the same caps
+ *   and go out in order on `release()`.
  */
 import { GrammyError, HttpError } from 'grammy';
 import type { Api, Transformer } from 'grammy';
@@ -135,6 +137,7 @@ export class Outbox {
   readonly #sleeps = new Set<{ cancel(): void; resolve(): void }>();
   #total = 0;
   #stopped = false;
+  #held = false;
   readonly #stats = { sent: 0, edited: 0, retried: 0, throttled: 0, collapsed: 0, failed: 0, maxDepth: 0 };
 
   constructor(options: OutboxOptions) {
@@ -186,7 +189,26 @@ export class Outbox {
       this.#total += 1;
     });
     this.#stats.maxDepth = Math.max(this.#stats.maxDepth, this.#total);
-    if (!chat.running) void this.#run(message.chatId, chat);
+    if (!chat.running && !this.#held) void this.#run(message.chatId, chat);
+  }
+
+  /** True between `hold()` and `release()`: messages queue (bounded) but nothing is sent. */
+  get held(): boolean {
+    return this.#held;
+  }
+
+  /** Stops sending (a message already in flight completes); `enqueue()` keeps queueing under the caps. */
+  hold(): void {
+    this.#held = true;
+  }
+
+  /** Sends what was queued while held, per chat in order. */
+  release(): void {
+    if (!this.#held) return;
+    this.#held = false;
+    for (const [chatId, chat] of this.#chats) {
+      if (!chat.running && chat.queue.length > 0) void this.#run(chatId, chat);
+    }
   }
 
   /** Counts a 429 seen below auto-retry (see `throttleCounter`). */
@@ -282,7 +304,7 @@ export class Outbox {
   async #run(chatId: number, chat: ChatQueue): Promise<void> {
     chat.running = true;
     try {
-      while (chat.queue.length > 0 && !this.#abort.signal.aborted) {
+      while (chat.queue.length > 0 && !this.#abort.signal.aborted && !this.#held) {
         const job = chat.queue[0] as Job;
         const outcome = await this.#attempt(chatId, chat, job);
         if (outcome.type === 'retry') {

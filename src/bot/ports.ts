@@ -56,6 +56,17 @@ export type BotControl = ControlApi;
 /** Registers a listener for copier events; may return an unsubscribe function. */
 export type SubscribeEvents = (listener: (event: CopierEvent) => void) => (() => void) | void;
 
+/**
+ * FxSocket transport counters as /status shows them; `FxSocketClient.stats()` fits. Totals only: no account is named,
+ * so every role may see them.
+ */
+export interface BrokerHealth {
+  /** REST calls sent, failed calls, and failures by kind (status4xx, rateLimited, status5xx, timeout, network, …). */
+  rest: { calls: number; failed: number; errors: Readonly<Record<string, number>> };
+  /** One entry per terminal stream. */
+  streams: readonly { connected: boolean; malformed: number; reconnects: number; authRefused?: number; dropped: number; serverDropped: number }[];
+}
+
 /** The logging surface the bot uses; a pino logger fits. */
 export interface BotLogger {
   debug(obj: object, msg?: string): void;

@@ -7,10 +7,10 @@ import type { BrokerPort, CloseBatchReply, OrderBatchReply } from '../engine/por
 import type { CloseBatchRequest, OrderBatchRequest } from './batch-request.js';
 import { fxsocketConfigFromEnv, managementBaseUrl, DEFAULT_API_URL } from './config.js';
 import { TerminalNotReadyError } from './errors.js';
-import { HttpTransport } from './http.js';
+import { HttpTransport, type RestStats } from './http.js';
 import { ManagementClient, type BatchOptions } from './management.js';
 import type { Account } from './schemas/index.js';
-import { TerminalStream, type TerminalStreamOptions } from './stream.js';
+import { TerminalStream, type StreamStats, type TerminalStreamOptions } from './stream.js';
 import { TerminalClient } from './terminal.js';
 import { isInsecure, type InsecureTlsSetting } from './tls.js';
 
@@ -34,8 +34,16 @@ export interface FxSocketClientOptions {
   insecureTls?: InsecureTlsSetting;
   /** Default `fxmirror/<version>`. */
   userAgent?: string;
+  /** Largest REST reply body in bytes (default 8 MiB); longer ones are aborted while streaming (see `HttpTransport`). */
+  maxReplyBytes?: number;
   /** Defaults for every stream (ping, backoff, queue size, …). */
   stream?: StreamDefaults;
+}
+
+/** Counters of a client: its REST transport, and each stream it created and nobody closed yet, in creation order. */
+export interface FxSocketClientStats {
+  rest: RestStats;
+  streams: (StreamStats & { accountId: string; connected: boolean })[];
 }
 
 /** Typed FxSocket client. Implements {@link BrokerPort}. */
@@ -55,6 +63,7 @@ export class FxSocketClient implements BrokerPort {
       connections: options.connections,
       keepAliveTimeoutMs: options.keepAliveTimeoutMs,
       insecureTls: options.insecureTls,
+      maxReplyBytes: options.maxReplyBytes,
     });
     this.management = new ManagementClient({
       baseUrl: managementBaseUrl(options.apiUrl ?? DEFAULT_API_URL),
@@ -140,6 +149,16 @@ export class FxSocketClient implements BrokerPort {
   /** `POST /v1/orders/close`. Never retried automatically; replay deliberately with the same `idempotencyKey`. */
   closeOrders(request: CloseBatchRequest, options: BatchOptions = {}): Promise<CloseBatchReply> {
     return this.management.closeOrders(request, options);
+  }
+
+  /** REST failures by kind and every stream's counters (frames, malformed, reconnects, …) since construction. */
+  stats(): FxSocketClientStats {
+    return {
+      rest: this.http.stats(),
+      streams: [...this.#streams]
+        .filter((stream) => !stream.closed)
+        .map((stream) => ({ accountId: stream.accountId, connected: stream.connected, ...stream.stats() })),
+    };
   }
 
   /** Closes every stream this client created and the connection pools. */

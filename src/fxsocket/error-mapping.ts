@@ -19,7 +19,9 @@ import {
   IdempotencyKeyReusedError,
   IdempotencyUnavailableError,
   OrderOutcomeUnknownError,
+  OrderReplyTooLargeError,
   RateLimitedError,
+  ReplyTooLargeError,
   TerminalNotReadyError,
   type TransientCode,
 } from './errors.js';
@@ -47,6 +49,8 @@ export interface FailedReply {
   status: number;
   headers: Readonly<Record<string, string | string[] | undefined>>;
   bodyText: string;
+  /** The body was longer than the transport reads; `bodyText` is its first part only. */
+  truncated?: boolean;
 }
 
 const ENVELOPE_KEYS = new Set(['error', 'detail', 'message', 'command_id']);
@@ -129,6 +133,7 @@ export function errorFromReply(reply: FailedReply, call: CallInfo, secrets: read
 
   const context = baseContext(call);
   context['status'] = status;
+  if (reply.truncated === true) context['bodyTruncated'] = true;
   if (wireCode !== undefined) context['wireCode'] = wireCode;
   if (envelope !== undefined) {
     if (typeof envelope['command_id'] === 'number') context['commandId'] = envelope['command_id'];
@@ -174,6 +179,30 @@ export function errorFromReply(reply: FailedReply, call: CallInfo, secrets: read
   }
   if (status >= 400) return new FxSocketRequestError('request_refused', message, options);
   return new FxSocketRequestError('unexpected_status', message, options);
+}
+
+/** What the transport knows about a reply body it stopped reading at `maxReplyBytes`. */
+export interface OversizedReply {
+  status: number;
+  maxReplyBytes: number;
+  /** Bytes received before the body was aborted (0 when `content-length` alone was over the limit). */
+  receivedBytes: number;
+  /** `content-length` when the server announced one. */
+  declaredBytes: number | undefined;
+}
+
+/** An accepted reply whose body is over the limit: `reply_too_large`, an unknown outcome on an order route. */
+export function errorFromOversizedReply(call: CallInfo, reply: OversizedReply): FxmirrorError {
+  const context = baseContext(call);
+  context['status'] = reply.status;
+  context['maxReplyBytes'] = reply.maxReplyBytes;
+  context['receivedBytes'] = reply.receivedBytes;
+  if (reply.declaredBytes !== undefined) context['declaredBytes'] = reply.declaredBytes;
+  const size = reply.declaredBytes !== undefined ? `${reply.declaredBytes} bytes announced` : `over ${reply.maxReplyBytes} bytes`;
+  const where = `${call.method} ${call.path}`;
+  return call.kind === 'order'
+    ? new OrderReplyTooLargeError(`${where}: reply too large (${size}, limit ${reply.maxReplyBytes}), aborted unread; outcome unknown`, { context })
+    : new ReplyTooLargeError(`${where}: reply too large (${size}, limit ${reply.maxReplyBytes}), aborted unread`, { context });
 }
 
 function errorCode(error: unknown): string | undefined {

@@ -168,6 +168,26 @@ export class UnreadableOrderReplyError extends UnknownOutcomeError {
   }
 }
 
+/**
+ * A read whose reply body exceeded the transport's `maxReplyBytes`; the body was aborted unread past the limit.
+ * Retrying the same read would fetch the same body, hence `reject` (narrow the query, or raise the limit).
+ */
+export class ReplyTooLargeError extends RejectedError {
+  constructor(message: string, options: FxSocketErrorOptions = {}) {
+    super('reply_too_large', message, options);
+  }
+}
+
+/**
+ * An order call whose reply body exceeded `maxReplyBytes`: the server answered, so the order may well have executed,
+ * but the answer was cut off unread. Unknown outcome: reconcile, never re-send.
+ */
+export class OrderReplyTooLargeError extends UnknownOutcomeError {
+  constructor(message: string, options: FxSocketErrorOptions = {}) {
+    super('reply_too_large', message, options);
+  }
+}
+
 /** The stream used up its reconnect budget (only when `maxReconnectAttempts` is finite). */
 export class StreamGaveUpError extends RetryableError {
   constructor(message: string, options: FxSocketErrorOptions = {}) {

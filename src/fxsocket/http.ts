@@ -4,11 +4,13 @@
  * a whole-call timeout, the standard headers, and typed errors. It never retries: §5 forbids automatic retries of
  * order calls, and reads are retried (if at all) by the caller that knows why it reads.
  */
+import type { Readable } from 'node:stream';
+
 import { Pool } from 'undici';
 import type { z } from 'zod';
 
 import { decodeBody } from './decode.js';
-import { errorFromReply, errorFromTransport, type CallInfo } from './error-mapping.js';
+import { errorFromOversizedReply, errorFromReply, errorFromTransport, type CallInfo } from './error-mapping.js';
 import { isInsecure, type InsecureTlsSetting } from './tls.js';
 import { DEFAULT_USER_AGENT } from './version.js';
 
@@ -16,6 +18,42 @@ import { DEFAULT_USER_AGENT } from './version.js';
 export const DEFAULT_TIMEOUT_MS = 30_000;
 /** Default connections per origin: at least the fan-out of one copy (one terminal call per follower). */
 export const DEFAULT_CONNECTIONS = 64;
+/** Default cap on a reply body (8 MiB): far above any copier reply, far below what would hurt the process. */
+export const DEFAULT_MAX_REPLY_BYTES = 8 * 1024 * 1024;
+/** Bytes of an oversized error reply kept for the error envelope (the rest is never read). */
+const ERROR_BODY_KEEP_BYTES = 64 * 1024;
+
+/**
+ * REST failures by kind, as counted by {@link HttpTransport.stats}. Each failed call counts once. (A type alias, not an
+ * interface, so it also reads as a plain `Record<string, number>`.)
+ */
+export type RestErrorCounts = {
+  /** 4xx other than 429 (401/403 included): the request was refused. */
+  status4xx: number;
+  /** 429: rate limited. */
+  rateLimited: number;
+  /** 5xx, with or without an envelope. */
+  status5xx: number;
+  /** Any other status that was not accepted (1xx, 3xx). */
+  statusOther: number;
+  /** No complete reply within the call's timeout. */
+  timeout: number;
+  /** Connect refused, reset, DNS, TLS: no reply at all. */
+  network: number;
+  /** An accepted reply whose body is not JSON or does not fit its schema. */
+  malformed: number;
+  /** A reply body over `maxReplyBytes`, aborted while streaming. */
+  tooLarge: number;
+};
+
+/** Counters of one transport since construction (mirrors the streams' `StreamStats`). */
+export interface RestStats {
+  /** Calls sent to the network (client-side validation failures never get here). */
+  calls: number;
+  /** Failed calls, all kinds. */
+  failed: number;
+  errors: RestErrorCounts;
+}
 
 /** Options of {@link HttpTransport}. */
 export interface HttpTransportOptions {
@@ -31,6 +69,11 @@ export interface HttpTransportOptions {
   keepAliveTimeoutMs?: number;
   /** Per-endpoint TLS verification switch (private servers, §1). */
   insecureTls?: InsecureTlsSetting;
+  /**
+   * Largest reply body accepted, in bytes (default 8 MiB). A longer body is aborted while it streams in (never
+   * buffered whole) and fails the call: `reply_too_large` (reject) on a read, an unknown outcome on an order call.
+   */
+  maxReplyBytes?: number;
 }
 
 /** The methods the FxSocket API uses. */
@@ -68,6 +111,63 @@ export function buildTarget(baseUrl: string, path: string, query?: HttpCall['que
   return url;
 }
 
+function isAccepted(status: number, call: HttpCall): boolean {
+  return (status >= 200 && status < 300) || (call.acceptStatuses?.includes(status) ?? false);
+}
+
+function declaredLength(headers: Record<string, string | string[] | undefined>): number | undefined {
+  const raw = headers['content-length'];
+  const value = Number(Array.isArray(raw) ? raw[0] : raw);
+  return raw !== undefined && Number.isSafeInteger(value) && value >= 0 ? value : undefined;
+}
+
+/** A reply body read up to a byte limit. */
+interface ReadBody {
+  /** The body (or its first `limit` bytes when truncated), UTF-8, without a BOM. */
+  text: string;
+  /** Bytes received before reading stopped. */
+  bytes: number;
+  truncated: boolean;
+  /** `content-length`, when the server announced one. */
+  declared: number | undefined;
+}
+
+const BOM = Buffer.from([0xef, 0xbb, 0xbf]);
+
+/**
+ * Reads a body but never more than `limit` bytes. Past the limit (or at once when `failFast` and `content-length`
+ * already announces more) the body is destroyed, which aborts the request and closes its connection: the rest is
+ * never read, so a runaway reply costs at most `limit` bytes of memory.
+ */
+async function readCapped(body: Readable, limit: number, declared: number | undefined, failFast: boolean): Promise<ReadBody> {
+  if (failFast && declared !== undefined && declared > limit) {
+    body.on('error', () => undefined);
+    body.destroy();
+    return { text: '', bytes: 0, truncated: true, declared };
+  }
+  const chunks: Buffer[] = [];
+  let bytes = 0;
+  let kept = 0;
+  let truncated = false;
+  for await (const chunk of body as AsyncIterable<Buffer>) {
+    bytes += chunk.length;
+    const room = limit - kept;
+    if (chunk.length > room) {
+      if (room > 0) chunks.push(chunk.subarray(0, room));
+      kept += Math.max(0, room);
+      truncated = true;
+      // Leaving the loop destroys the body, which aborts the request and drops its connection.
+      body.on('error', () => undefined);
+      break;
+    }
+    chunks.push(chunk);
+    kept += chunk.length;
+  }
+  const buffer = chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks, kept);
+  const start = buffer.subarray(0, 3).equals(BOM) ? 3 : 0;
+  return { text: buffer.toString('utf8', start), bytes, truncated, declared };
+}
+
 /** Keep-alive REST transport with typed errors. One per process is enough. */
 export class HttpTransport {
   readonly #apiKey: string;
@@ -76,8 +176,20 @@ export class HttpTransport {
   readonly #connections: number;
   readonly #keepAliveTimeoutMs: number;
   readonly #insecureTls: InsecureTlsSetting | undefined;
+  readonly #maxReplyBytes: number;
   readonly #pools = new Map<string, Pool>();
   #closed = false;
+  #calls = 0;
+  readonly #errors: RestErrorCounts = {
+    status4xx: 0,
+    rateLimited: 0,
+    status5xx: 0,
+    statusOther: 0,
+    timeout: 0,
+    network: 0,
+    malformed: 0,
+    tooLarge: 0,
+  };
 
   constructor(options: HttpTransportOptions) {
     this.#apiKey = options.apiKey;
@@ -86,6 +198,22 @@ export class HttpTransport {
     this.#connections = options.connections ?? DEFAULT_CONNECTIONS;
     this.#keepAliveTimeoutMs = options.keepAliveTimeoutMs ?? 30_000;
     this.#insecureTls = options.insecureTls;
+    this.#maxReplyBytes = options.maxReplyBytes ?? DEFAULT_MAX_REPLY_BYTES;
+    if (!(this.#maxReplyBytes > 0)) throw new RangeError('maxReplyBytes must be a positive number of bytes');
+  }
+
+  /** Counters since construction: calls sent and failures by kind. */
+  stats(): RestStats {
+    const errors = { ...this.#errors };
+    const failed = Object.values(errors).reduce((sum, n) => sum + n, 0);
+    return { calls: this.#calls, failed, errors };
+  }
+
+  #countStatus(status: number): void {
+    if (status === 429) this.#errors.rateLimited += 1;
+    else if (status >= 500) this.#errors.status5xx += 1;
+    else if (status >= 400) this.#errors.status4xx += 1;
+    else this.#errors.statusOther += 1;
   }
 
   /** Number of origin pools opened so far (one per origin and TLS mode). */
@@ -140,9 +268,10 @@ export class HttpTransport {
       timedOut = true;
       controller.abort();
     }, timeoutMs);
+    this.#calls += 1;
     let status: number;
     let responseHeaders: Record<string, string | string[] | undefined>;
-    let bodyText: string;
+    let bodyRead: ReadBody;
     try {
       const response = await this.#pool(target).request({
         method: call.method,
@@ -155,21 +284,42 @@ export class HttpTransport {
       });
       status = response.statusCode;
       responseHeaders = response.headers;
-      bodyText = await response.body.text();
+      bodyRead = isAccepted(status, call)
+        ? await readCapped(response.body, this.#maxReplyBytes, declaredLength(response.headers), true)
+        : await readCapped(response.body, Math.min(this.#maxReplyBytes, ERROR_BODY_KEEP_BYTES), undefined, false);
     } catch (error) {
+      if (timedOut) this.#errors.timeout += 1;
+      else this.#errors.network += 1;
       throw errorFromTransport(error, info, { timedOut, timeoutMs }, this.secrets);
     } finally {
       clearTimeout(timer);
     }
-    const accepted = (status >= 200 && status < 300) || (call.acceptStatuses?.includes(status) ?? false);
-    if (!accepted) throw errorFromReply({ status, headers: responseHeaders, bodyText }, info, this.secrets);
-    return { status, bodyText };
+    if (!isAccepted(status, call)) {
+      this.#countStatus(status);
+      // An oversized error body is cut at the kept prefix; the status alone still says what happened.
+      throw errorFromReply({ status, headers: responseHeaders, bodyText: bodyRead.text, truncated: bodyRead.truncated }, info, this.secrets);
+    }
+    if (bodyRead.truncated) {
+      this.#errors.tooLarge += 1;
+      throw errorFromOversizedReply(info, { status, maxReplyBytes: this.#maxReplyBytes, receivedBytes: bodyRead.bytes, declaredBytes: bodyRead.declared });
+    }
+    return { status, bodyText: bodyRead.text };
   }
 
-  /** Sends one call and validates the reply against `schema`. */
-  async requestJson<S extends z.ZodType>(schema: S, call: HttpCall): Promise<z.output<S>> {
+  /**
+   * Sends one call and validates the reply against `schema`, then with `check` (e.g. that batch results are
+   * positional); what either throws counts as a malformed reply.
+   */
+  async requestJson<S extends z.ZodType>(schema: S, call: HttpCall, check?: (value: z.output<S>) => void): Promise<z.output<S>> {
     const reply = await this.request(call);
-    return decodeBody(schema, reply.bodyText, { ...call, path: buildTarget(call.baseUrl, call.path).pathname });
+    try {
+      const value = decodeBody(schema, reply.bodyText, { ...call, path: buildTarget(call.baseUrl, call.path).pathname });
+      check?.(value);
+      return value;
+    } catch (error) {
+      this.#errors.malformed += 1;
+      throw error;
+    }
   }
 
   /** Closes every pool; in-flight calls finish first. Idempotent. */

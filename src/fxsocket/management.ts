@@ -79,18 +79,18 @@ export class ManagementClient {
   async placeOrders(request: OrderBatchRequest, options: BatchOptions = {}): Promise<OrderBatchReply> {
     const body = buildOrderBatchBody(request);
     checkIdempotencyKey(options.idempotencyKey);
-    const reply = await this.#http.requestJson(OrderBatchReplySchema, this.#batchCall('/orders', body, options));
-    checkPositional(reply.results.length, request.orders.length, '/orders', options.idempotencyKey);
-    return reply;
+    return this.#http.requestJson(OrderBatchReplySchema, this.#batchCall('/orders', body, options), (reply) =>
+      checkPositional(reply.results.length, request.orders.length, '/orders', options.idempotencyKey),
+    );
   }
 
   /** `POST /v1/orders/close`: close by selector or tickets on many accounts. */
   async closeOrders(request: CloseBatchRequest, options: BatchOptions = {}): Promise<CloseBatchReply> {
     const body = buildCloseBatchBody(request);
     checkIdempotencyKey(options.idempotencyKey);
-    const reply = await this.#http.requestJson(CloseBatchReplySchema, this.#batchCall('/orders/close', body, options));
-    checkPositional(reply.results.length, request.accounts.length, '/orders/close', options.idempotencyKey);
-    return reply;
+    return this.#http.requestJson(CloseBatchReplySchema, this.#batchCall('/orders/close', body, options), (reply) =>
+      checkPositional(reply.results.length, request.accounts.length, '/orders/close', options.idempotencyKey),
+    );
   }
 
   #batchCall(path: string, body: Record<string, unknown>, options: BatchOptions) {

@@ -53,8 +53,14 @@ export interface TerminalStreamOptions {
   maxFrameBytes?: number;
   /** Skip certificate verification (private servers' self-signed certificates, §1). */
   insecureTls?: boolean;
-  /** Stop reconnecting when the upgrade is refused with 401/403 (default true): a bad key does not heal. */
+  /**
+   * When the upgrade is refused with 401/403: `false` (default) keeps trying every `authRetryMs`, emitting
+   * `auth_failed` each time, so a key that is re-enabled or re-scoped heals on its own; `true` stops for good
+   * (`gave_up`) until `start()`.
+   */
   giveUpOnAuthFailure?: boolean;
+  /** Delay between attempts while the upgrade is refused with 401/403 (default 60 000 ms, ±10 % jitter). */
+  authRetryMs?: number;
   /** Called when the listener throws; default: a process warning. The stream keeps running either way. */
   onListenerError?: (error: unknown, event: StreamEvent) => void;
   /** Randomness for jitter (tests). */
@@ -77,6 +83,8 @@ export interface StreamStats {
   queued: number;
   /** Listener calls that threw. */
   listenerErrors: number;
+  /** Upgrades refused with 401/403. */
+  authRefused: number;
 }
 
 type State = 'idle' | 'connecting' | 'open' | 'waiting' | 'closed' | 'dead';
@@ -120,6 +128,7 @@ export class TerminalStream implements StreamPort {
   readonly #maxAttempts: number;
   readonly #stableAfterMs: number;
   readonly #maxFrameBytes: number;
+  readonly #authRetryMs: number;
   /** Active subscriptions → the exact frame sent, replayed verbatim after a reconnect. */
   readonly #subscriptions = new Map<string, string>();
   readonly #queue: DropOldestQueue<StreamEvent>;
@@ -141,7 +150,9 @@ export class TerminalStream implements StreamPort {
   #livenessTimer: NodeJS.Timeout | undefined;
   #reconnectTimer: NodeJS.Timeout | undefined;
   #closeWaiters: (() => void)[] = [];
-  readonly #stats = { frames: 0, malformed: 0, reconnects: 0, serverDropped: 0, listenerErrors: 0 };
+  readonly #stats = { frames: 0, malformed: 0, reconnects: 0, serverDropped: 0, listenerErrors: 0, authRefused: 0 };
+  /** Consecutive upgrades refused with 401/403; reset by an open. */
+  #authRefusals = 0;
 
   constructor(options: TerminalStreamOptions) {
     this.accountId = options.accountId;
@@ -154,6 +165,7 @@ export class TerminalStream implements StreamPort {
     this.#maxAttempts = options.maxReconnectAttempts ?? Number.POSITIVE_INFINITY;
     this.#stableAfterMs = options.stableAfterMs ?? 10_000;
     this.#maxFrameBytes = options.maxFrameBytes ?? 8 * 1024 * 1024;
+    this.#authRetryMs = options.authRetryMs ?? 60_000;
     this.#queue = new DropOldestQueue<StreamEvent>(options.maxQueueSize ?? 10_000);
     // Fails fast on a malformed ws_url rather than on the first connect.
     void new URL(options.url);
@@ -162,6 +174,11 @@ export class TerminalStream implements StreamPort {
   /** True while the socket is open. */
   get connected(): boolean {
     return this.#socket?.readyState === WebSocket.OPEN;
+  }
+
+  /** True after `close()` (until `start()` again): its owner is done with it. */
+  get closed(): boolean {
+    return this.#state === 'closed';
   }
 
   /** The socket URL with the key masked, for logs. */
@@ -310,6 +327,7 @@ export class TerminalStream implements StreamPort {
     this.#openedAt = Date.now();
     this.#lastAttemptOpened = true;
     this.#seenSincePing = true;
+    this.#authRefusals = 0;
     const reconnect = this.#everOpened;
     this.#everOpened = true;
     if (reconnect) this.#stats.reconnects += 1;
@@ -385,32 +403,48 @@ export class TerminalStream implements StreamPort {
       return;
     }
     const status = this.#upgradeStatus;
-    if ((status === 401 || status === 403) && this.#options.giveUpOnAuthFailure !== false) {
-      this.#state = 'dead';
-      this.#emit({ type: 'closed', code, reason, willRetry: false });
+    const authRefused = status === 401 || status === 403;
+    let authError: FxSocketAuthError | FxSocketForbiddenError | undefined;
+    if (authRefused) {
+      this.#stats.authRefused += 1;
+      this.#authRefusals += 1;
       const context = { accountId: this.accountId, status, url: this.url };
       const message = `stream upgrade refused with HTTP ${status}`;
-      const error = status === 401 ? new FxSocketAuthError(message, { context }) : new FxSocketForbiddenError(message, { context });
-      this.#emit({ type: 'gave_up', error });
-      return;
+      authError = status === 401 ? new FxSocketAuthError(message, { context }) : new FxSocketForbiddenError(message, { context });
+      if (this.#options.giveUpOnAuthFailure === true) {
+        this.#state = 'dead';
+        this.#emit({ type: 'closed', code, reason, willRetry: false });
+        this.#emit({ type: 'gave_up', error: authError });
+        return;
+      }
     }
     const nextAttempt = this.#attempt + 1;
     const willRetry = this.#options.autoReconnect !== false && nextAttempt <= this.#maxAttempts;
     this.#emit({ type: 'closed', code, reason, willRetry });
     if (!willRetry) {
       this.#state = 'dead';
-      const error = new StreamGaveUpError(
-        this.#options.autoReconnect === false
-          ? 'stream dropped and auto-reconnect is off'
-          : `stream dropped and could not be re-established after ${this.#attempt} attempts`,
-        { context: { accountId: this.accountId, code, reason, url: this.url } },
-      );
+      const error =
+        authError ??
+        new StreamGaveUpError(
+          this.#options.autoReconnect === false
+            ? 'stream dropped and auto-reconnect is off'
+            : `stream dropped and could not be re-established after ${this.#attempt} attempts`,
+          { context: { accountId: this.accountId, code, reason, url: this.url } },
+        );
       this.#emit({ type: 'gave_up', error });
       return;
     }
     this.#attempt = nextAttempt;
     this.#state = 'waiting';
-    const delay = reconnectDelayMs(nextAttempt, this.#options.backoff, this.#options.random);
+    // A refused key is not a network blip: the fast backoff would hammer the server with it, and a key heals (is
+    // re-enabled or re-scoped) on a human timescale, so it is retried at a slow, jittered cadence instead.
+    const delay =
+      authError === undefined
+        ? reconnectDelayMs(nextAttempt, this.#options.backoff, this.#options.random)
+        : Math.round(this.#authRetryMs * (0.9 + 0.2 * (this.#options.random ?? Math.random)()));
+    if (authError !== undefined) {
+      this.#emit({ type: 'auth_failed', status, error: authError, attempt: this.#authRefusals, retryInMs: delay });
+    }
     this.#reconnectTimer = setTimeout(() => void this.#reconnect(), delay);
   }
 

@@ -7,7 +7,7 @@ import { userOf } from '../context.js';
 import type { BotContext } from '../context.js';
 import { formatStatus } from '../format/views.js';
 import type { Kit } from '../kit.js';
-import type { ChatUser } from '../ports.js';
+import type { BrokerHealth, ChatUser } from '../ports.js';
 
 function visibleStatus(kit: Kit, user: ChatUser, s: StatusView): StatusView {
   if (user.role !== 'owner') return s;
@@ -16,11 +16,21 @@ function visibleStatus(kit: Kit, user: ChatUser, s: StatusView): StatusView {
   return { ...s, followers, masters: s.masters.filter((m) => masterIds.has(m.id)) };
 }
 
+/** The transport counters, or nothing when they are not wired or cannot be read (/status must still answer). */
+function readBrokerHealth(kit: Kit): BrokerHealth | undefined {
+  try {
+    return kit.brokerHealth?.();
+  } catch (err) {
+    kit.log.warn({ err: String(err) }, 'broker health unavailable for /status');
+    return undefined;
+  }
+}
+
 export function statusFeature(kit: Kit): Composer<BotContext> {
   const composer = new Composer<BotContext>();
   const render = async (ctx: BotContext): Promise<void> => {
     const user = userOf(ctx);
-    const text = formatStatus(visibleStatus(kit, user, kit.control.status()), kit.clock.now());
+    const text = formatStatus(visibleStatus(kit, user, kit.control.status()), kit.clock.now(), readBrokerHealth(kit));
     await kit.reply(ctx, text, { keyboard: new InlineKeyboard().text('🔄 Refresh', 'st:r') });
   };
 

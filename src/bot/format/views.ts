@@ -3,6 +3,7 @@ import type { Filters, RiskLimits, Sizing } from '../../domain/config.js';
 import type { AccountView, CloseAllResult, JournalView, PositionView, SizingPreviewRow, StatusView } from '../../engine/control-types.js';
 import { b, code, escapeHtml } from './html.js';
 import { fmtAge, fmtDateTime, fmtDuration, fmtLots, fmtMoney, fmtNum, fmtPrice, shortId } from './numbers.js';
+import type { BrokerHealth } from '../ports.js';
 import { reasonHtml } from './reasons.js';
 
 const dot = (ok: boolean): string => (ok ? '🟢' : '🔴');
@@ -22,7 +23,43 @@ export function formatSizing(s: Sizing): string {
   }
 }
 
-export function formatStatus(s: StatusView, now: number): string {
+const REST_ERROR_LABELS: Readonly<Record<string, string>> = {
+  timeout: 'timeout',
+  network: 'network',
+  status5xx: '5xx',
+  rateLimited: '429',
+  status4xx: '4xx',
+  statusOther: 'other status',
+  malformed: 'malformed',
+  tooLarge: 'too large',
+};
+
+/** One or two lines of FxSocket transport counters: REST failures by kind, stream trouble summed over streams. */
+export function formatBrokerHealth(h: BrokerHealth): string[] {
+  const kinds = Object.entries(h.rest.errors)
+    .filter(([, n]) => n > 0)
+    .map(([kind, n]) => `${n} ${REST_ERROR_LABELS[kind] ?? escapeHtml(kind)}`);
+  const lines = [
+    h.rest.failed === 0
+      ? `FxSocket REST: ${h.rest.calls} calls, no errors`
+      : `FxSocket REST: ${h.rest.calls} calls, ${h.rest.failed} failed (${kinds.join(', ')})`,
+  ];
+  const sum = (pick: (s: BrokerHealth['streams'][number]) => number): number => h.streams.reduce((total, s) => total + pick(s), 0);
+  const trouble = [
+    [sum((s) => s.reconnects), 'reconnects'],
+    [sum((s) => s.authRefused ?? 0), 'key refusals'],
+    [sum((s) => s.malformed), 'malformed frames'],
+    [sum((s) => s.dropped + s.serverDropped), 'dropped frames'],
+  ] as const;
+  const parts = trouble.filter(([n]) => n > 0).map(([n, what]) => `${n} ${what}`);
+  if (h.streams.length > 0) {
+    const up = h.streams.filter((s) => s.connected).length;
+    lines.push(`FxSocket streams: ${up}/${h.streams.length} up${parts.length > 0 ? ` · ${parts.join(' · ')}` : ''}`);
+  }
+  return lines;
+}
+
+export function formatStatus(s: StatusView, now: number, broker?: BrokerHealth): string {
   const lines: string[] = [];
   if (s.halted !== null) lines.push(`🛑 ${b('Copying halted')}: ${escapeHtml(s.halted)}`);
   lines.push(`${s.paused ? '⏸ Paused (all)' : '▶️ Copying'} · up ${fmtDuration(now - s.startedAt)}`);
@@ -47,6 +84,7 @@ export function formatStatus(s: StatusView, now: number): string {
     const paused = f.paused ? ` ⏸ paused${f.pausedReason === null ? '' : ` (${escapeHtml(f.pausedReason)})`}` : '';
     lines.push(`${dot(f.streaming)} ${b(f.name)} ${code(shortId(f.id))}${paused} · ${f.openCopies} open copies`);
   }
+  if (broker !== undefined) lines.push('', ...formatBrokerHealth(broker));
   lines.push('', `<i>as of ${fmtDateTime(now)}</i>`);
   return lines.join('\n');
 }

@@ -145,10 +145,10 @@ describe('terminal stream', () => {
     expect(stream.connected).toBe(true);
   });
 
-  it('a bad key is refused on the upgrade: gave_up with a typed auth error, no key in it', async () => {
+  it('a bad key is refused on the upgrade: gave_up with a typed auth error when told to give up, no key in it', async () => {
     h = await startHarness();
     const wsUrl = h.sim.account('master').wsUrl;
-    const stream = new TerminalStream({ accountId: h.id('master'), url: wsUrl, apiKey: 'fxs_live_not_a_key_42' });
+    const stream = new TerminalStream({ accountId: h.id('master'), url: wsUrl, apiKey: 'fxs_live_not_a_key_42', giveUpOnAuthFailure: true });
     const events = record(stream);
     stream.start();
     await until(() => ofType(events, 'gave_up').length === 1);
@@ -157,5 +157,32 @@ describe('terminal stream', () => {
     expect(JSON.stringify({ message: error?.message, context: (error as FxSocketAuthError).context })).not.toContain('fxs_live_not_a_key_42');
     expect(withApiKey(wsUrl, 'k')).toContain('api_key=k');
     await stream.close();
+  });
+
+  it('a revoked key keeps being retried (auth_failed each time) and the stream heals once the key is re-enabled', async () => {
+    h = await startHarness();
+    const key = 'fxs_live_rotated_key_77';
+    h.sim.addApiKey(key);
+    const client = h.clientWithKey(key, { stream: { authRetryMs: 30, backoff: { baseMs: 20, maxMs: 200 }, pingIntervalMs: 1_000, livenessTimeoutMs: 2_000 } });
+    const stream = await client.stream(h.id('master'));
+    const events = record(stream);
+    stream.subscribe('positions');
+    h.sim.revokeApiKey(key);
+    stream.start();
+    await until(() => ofType(events, 'auth_failed').length >= 2 || ofType(events, 'gave_up').length > 0, 5_000, 'two refusals');
+    expect(ofType(events, 'gave_up')).toHaveLength(0);
+    expect(ofType(events, 'auth_failed').slice(0, 2)).toMatchObject([
+      { status: 401, attempt: 1 },
+      { status: 401, attempt: 2 },
+    ]);
+    expect(ofType(events, 'auth_failed')[0]?.error).toBeInstanceOf(FxSocketAuthError);
+    expect(ofType(events, 'closed').every((e) => e.willRetry)).toBe(true);
+
+    h.sim.addApiKey(key);
+    await until(() => events.some((e) => isAck(e, 'positions')) || ofType(events, 'gave_up').length > 0, 5_000, 'the subscription after the key came back');
+    expect(ofType(events, 'open')).toHaveLength(1);
+    expect(stream.connected).toBe(true);
+    expect(client.stats().streams).toMatchObject([{ accountId: h.id('master'), connected: true, authRefused: ofType(events, 'auth_failed').length }]);
+    expect(JSON.stringify(ofType(events, 'auth_failed').map((e) => [e.error.message, (e.error as FxSocketAuthError).context]))).not.toContain(key);
   });
 });

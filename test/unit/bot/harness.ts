@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
 import { createBot } from '../../../src/bot/create-bot.js';
+import type { BotOptions } from '../../../src/bot/create-bot.js';
 import type { FxBot } from '../../../src/bot/create-bot.js';
 import { buttonsOf, LocalTelegram } from '../../../src/bot/local-api.js';
 import type { ApiCall, BotMessage } from '../../../src/bot/local-api.js';
@@ -78,6 +79,7 @@ export async function createHarness(options: {
   clock?: TestClock;
   log?: BotLogger;
   confirmTtlMs?: number;
+  brokerHealth?: BotOptions['brokerHealth'];
 }): Promise<Harness> {
   const clock = options.clock ?? new TestClock();
   const users = createMemoryUsers(options.users ?? [chatUser(OWNER, 'owner', 'Olga'), chatUser(VIEWER, 'viewer', 'Viktor')]);
@@ -92,6 +94,7 @@ export async function createHarness(options: {
     botInfo: local.botInfo,
     autoRetry: false,
     ...(options.confirmTtlMs === undefined ? {} : { confirmTtlMs: options.confirmTtlMs }),
+    ...(options.brokerHealth === undefined ? {} : { brokerHealth: options.brokerHealth }),
   });
   fx.bot.api.config.use(local.transformer);
   await fx.seedAdmins();

@@ -7,6 +7,7 @@ import { WebSocketServer, type WebSocket as ServerSocket } from 'ws';
 import type { StreamEvent } from '../../../src/engine/ports.js';
 import {
   FxSocketAuthError,
+  FxSocketForbiddenError,
   FxSocketRequestError,
   StreamGaveUpError,
   TerminalStream,
@@ -307,9 +308,9 @@ describe('TerminalStream', () => {
     expect(server.sockets).toHaveLength(1);
   });
 
-  it('gives up on a refused upgrade (401) with a typed auth error', async () => {
+  it('gives up on a refused upgrade (401) with a typed auth error when told to', async () => {
     const server = await fakeServer(() => undefined, { verify: () => [false, 401] });
-    const { stream: s, events } = stream(server.url);
+    const { stream: s, events } = stream(server.url, { giveUpOnAuthFailure: true });
     s.start();
     await until(() => ofType(events, 'gave_up').length === 1);
     const [gaveUp] = ofType(events, 'gave_up');
@@ -319,6 +320,40 @@ describe('TerminalStream', () => {
     expect(ofType(events, 'closed')[0]).toMatchObject({ willRetry: false });
     await new Promise((resolve) => setTimeout(resolve, 100));
     expect(ofType(events, 'closed')).toHaveLength(1);
+  });
+
+  it('keeps retrying a refused upgrade (401/403) at the auth cadence, reports each refusal, and heals', async () => {
+    // 401 three times, then accepted; after a drop, 403 once, then accepted again.
+    const verdicts: (true | [false, number])[] = [[false, 401], [false, 401], [false, 401], true, [false, 403], true];
+    const server = await fakeServer(() => undefined, { verify: () => verdicts.shift() ?? true });
+    const { stream: s, events } = stream(server.url, { authRetryMs: 150, backoff: { baseMs: 10, maxMs: 40 } });
+    s.start();
+    await until(() => ofType(events, 'open').length === 1 || ofType(events, 'gave_up').length > 0, 5_000, 'open or gave_up');
+    expect(ofType(events, 'gave_up')).toHaveLength(0);
+    const refusals = ofType(events, 'auth_failed');
+    expect(refusals.map((e) => [e.status, e.attempt])).toEqual([
+      [401, 1],
+      [401, 2],
+      [401, 3],
+    ]);
+    for (const refusal of refusals) {
+      expect(refusal.error).toBeInstanceOf(FxSocketAuthError);
+      // The auth cadence (150 ms ± 10 %), not the network backoff (at most 40 ms here).
+      expect(refusal.retryInMs).toBeGreaterThanOrEqual(135);
+      expect(refusal.retryInMs).toBeLessThanOrEqual(165);
+      expect(`${refusal.error.message} ${JSON.stringify((refusal.error as FxSocketAuthError).context)}`).not.toContain(KEY);
+    }
+    // Each refusal follows a closed event that says the stream will try again.
+    expect(events.slice(0, 6).map((e) => e.type)).toEqual(['closed', 'auth_failed', 'closed', 'auth_failed', 'closed', 'auth_failed']);
+    expect(ofType(events, 'closed').every((e) => e.willRetry)).toBe(true);
+    expect(s.stats().authRefused).toBe(3);
+
+    // A new streak after an open starts counting from 1 again.
+    server.sockets[0]?.terminate();
+    await until(() => ofType(events, 'open').length === 2 || ofType(events, 'gave_up').length > 0, 5_000, 'second open');
+    expect(ofType(events, 'auth_failed').slice(3).map((e) => [e.status, e.attempt, e.error instanceof FxSocketForbiddenError])).toEqual([[403, 1, true]]);
+    expect(s.stats().authRefused).toBe(4);
+    expect(s.connected).toBe(true);
   });
 
   it('retries with backoff until the budget is used, then gives up', async () => {
