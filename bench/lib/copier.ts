@@ -15,6 +15,9 @@ import { openStore, type Store } from '../../src/store/index.js';
 import type { WorldReply } from './protocol.js';
 import { sleep } from './stats.js';
 
+/** The store's write coalescing in production (`openStore({ writeDelayMs: 200 })` in src/app.ts). */
+export const PRODUCTION_WRITE_DELAY_MS = 200;
+
 export interface CopierUnderTest {
   readonly name: string;
   /** Connects everything; resolves when every master and follower stream is open. */
@@ -73,13 +76,14 @@ export class FxmirrorCopier implements CopierUnderTest {
     this.logStream = createWriteStream(join(this.dir, 'copier.log'));
     const log = createLogger({ level: this.options.logLevel ?? 'info', secrets: [this.world.apiKey], destination: this.logStream });
     this.client = new FxSocketClient({ apiKey: this.world.apiKey, apiUrl: this.world.url });
-    // BENCH_STORE_WRITE_DELAY_MS is a diagnostic knob (how much do coalesced state writes cost the copy path?);
-    // results are produced with the production default.
+    // Writes coalesced for 200 ms, as src/app.ts opens the store in production (the store's own default, 25 ms, is
+    // for tests). BENCH_STORE_WRITE_DELAY_MS is a diagnostic knob (how much do coalesced state writes cost the copy
+    // path?); results are produced with the production setting.
     const writeDelay = process.env['BENCH_STORE_WRITE_DELAY_MS'];
     this.store = await openStore({
       dataDir: this.dir,
       log: log.child({ component: 'store' }),
-      ...(writeDelay ? { writeDelayMs: Number(writeDelay) } : {}),
+      writeDelayMs: writeDelay ? Number(writeDelay) : PRODUCTION_WRITE_DELAY_MS,
     });
     this.engine = createEngine({ broker: this.client, state: this.store, clock: systemClock, log, options: { reconcileIntervalMs: 0 } });
     await this.engine.start();

@@ -207,19 +207,29 @@ export class Executor {
 
 function openResult(plan: OpenPlan, r: OrderLegResult | undefined): LegExecution {
   if (!r) return { plan, status: 'unknown', volume: plan.volume, price: null, ticket: null, retcode: null, latencyMs: null, message: 'no result for leg' };
-  const base = { plan, price: r.price || null, retcode: r.retcode || null, latencyMs: r.latency_ms, message: r.message || r.retcode_description };
+  // Built field by field, once per leg: on Node 20 `{ ...base, status, … }` leaves V8's fast path (microseconds each).
+  const leg = (status: LegStatus, volume: number | null, ticket: number | null): LegExecution => ({
+    plan,
+    status,
+    volume,
+    price: r.price || null,
+    ticket,
+    retcode: r.retcode || null,
+    latencyMs: r.latency_ms,
+    message: r.message || r.retcode_description,
+  });
   switch (r.status) {
     case 'filled':
-      return { ...base, status: r.retcode === Retcode.DONE_PARTIAL ? 'partial' : 'filled', volume: r.volume || plan.volume, ticket: r.order || null };
+      return leg(r.retcode === Retcode.DONE_PARTIAL ? 'partial' : 'filled', r.volume || plan.volume, r.order || null);
     case 'rejected':
-      if (r.retcode === Retcode.DONE_PARTIAL && r.order > 0) return { ...base, status: 'partial', volume: r.volume, ticket: r.order };
-      if (r.retcode === Retcode.MARKET_CLOSED) return { ...base, status: 'queued', volume: plan.volume, ticket: null };
-      return { ...base, status: 'rejected', volume: plan.volume, ticket: null };
+      if (r.retcode === Retcode.DONE_PARTIAL && r.order > 0) return leg('partial', r.volume, r.order);
+      if (r.retcode === Retcode.MARKET_CLOSED) return leg('queued', plan.volume, null);
+      return leg('rejected', plan.volume, null);
     case 'timeout':
-      return { ...base, status: 'unknown', volume: plan.volume, ticket: null };
+      return leg('unknown', plan.volume, null);
     default:
       // invalid / unavailable / unreachable: provably not executed (§2.4).
-      return { ...base, status: 'failed', volume: plan.volume, ticket: null };
+      return leg('failed', plan.volume, null);
   }
 }
 

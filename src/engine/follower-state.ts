@@ -167,6 +167,10 @@ export class FollowerState {
         // Counted by the stream (`stats().malformed`); the cached state is unchanged, so nothing else to do.
         this.log.warn({ followerId: this.id, err: event.error.message }, 'malformed follower frame ignored');
         return;
+      case 'auth_failed':
+        // The connection-lost alert went out with the `closed` before it; the stream keeps trying, so a re-enabled key heals.
+        if (event.attempt === 1) this.log.error({ followerId: this.id, status: event.status, retryInMs: event.retryInMs }, 'follower stream refused: the API key was rejected; retrying');
+        return;
       default:
         return;
     }

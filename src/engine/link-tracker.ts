@@ -42,6 +42,8 @@ export class LinkTracker {
     if (!f) return;
     const magic = this.deps.magic;
     const rows = rowsByTicket(f.positions);
+    // MT4 split rests by the ticket they came from, built once and only when a link lost its row.
+    let splits: Map<number, OpenedOrder> | null = null;
     for (const link of this.deps.ledger.ofFollower(followerId)) {
       if (link.status !== 'open') continue;
       const row = rows.get(link.followerTicket);
@@ -50,8 +52,15 @@ export class LinkTracker {
         continue;
       }
       if (row) continue;
-      const rest = f.positions.find((p) => p.kind === 'Position' && p.symbol === link.followerSymbol && p.magic === magic && splitFrom(p.comment) === link.followerTicket);
-      if (rest) {
+      if (splits === null) {
+        splits = new Map();
+        for (const p of f.positions) {
+          const from = p.kind === 'Position' && p.magic === magic ? splitFrom(p.comment) : null;
+          if (from !== null) splits.set(from, p);
+        }
+      }
+      const rest = splits.get(link.followerTicket);
+      if (rest && rest.symbol === link.followerSymbol) {
         link.followerTicket = rest.ticket;
         continue;
       }

@@ -404,14 +404,24 @@ export class Simulator implements AccountSink, HubHost {
 
   #flush(): void {
     this.#flushScheduled = false;
-    for (const t of this.#dirtyPositions) {
-      if (this.hub.listening(t.id, 'positions')) this.hub.publish(t.id, 'positions', positionsFrame(t.account));
+    // Per account, positions then account (the order they always had), with its sockets corked so both frames
+    // leave in one write.
+    const positions = this.#dirtyPositions;
+    const summaries = this.#dirtySummary;
+    for (const t of positions) {
+      const summary = summaries.delete(t) && this.hub.listening(t.id, 'account');
+      const list = this.hub.listening(t.id, 'positions');
+      if (!list && !summary) continue;
+      this.hub.corked(t.id, () => {
+        if (list) this.hub.publish(t.id, 'positions', positionsFrame(t.account));
+        if (summary) this.hub.publish(t.id, 'account', accountFrame(t.account));
+      });
     }
-    this.#dirtyPositions.clear();
-    for (const t of this.#dirtySummary) {
+    positions.clear();
+    for (const t of summaries) {
       if (this.hub.listening(t.id, 'account')) this.hub.publish(t.id, 'account', accountFrame(t.account));
     }
-    this.#dirtySummary.clear();
+    summaries.clear();
   }
 
   // ------------------------------------------------------------------ HubHost

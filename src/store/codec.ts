@@ -6,20 +6,26 @@ import type { z } from 'zod';
 import { FatalError } from '../domain/errors.js';
 import { stateFileError } from './errors.js';
 import { migrate, type RawDocument } from './migrations.js';
-import { legacyJournalSchema, STATE_VERSION, stateSchema, type JournalEntry, type State, type StateDocument } from './schema.js';
+import type { CopyLink } from '../domain/ledger.js';
+import { legacyJournalSchema, legacyLinksSchema, STATE_VERSION, stateSchema, type JournalEntry, type State, type StateDocument } from './schema.js';
 
 /** Version from which the journal lives in `journal.jsonl` rather than in the document. */
 const JOURNAL_FILE_VERSION = 2;
+/** Version from which the links live in `links.jsonl` rather than in the document. */
+const LINKS_FILE_VERSION = 3;
 
 /** A decoded state file: the current-version state and the version the file was written in. */
 export interface Decoded {
   /**
    * The state. Its `journal` holds the rows an older file (version 0 or 1) kept inside the document, which the
-   * store moves to `journal.jsonl`; for a current file it is empty (the journal is read from its own file).
+   * store moves to `journal.jsonl`, and its `links` the links an older file (version 0 to 2) kept, which the store
+   * moves to `links.jsonl`; for a current file both are empty (they are read from their own files).
    */
   state: State;
   /** Version found on disk; below {@link STATE_VERSION} when the state was migrated. */
   fileVersion: number;
+  /** The newest write of `links.jsonl` the state belongs with (0 for a migrated state). */
+  linksSeq: number;
 }
 
 /**
@@ -65,6 +71,18 @@ export function decodeState(text: string, path: string): Decoded {
     }
     journal = rows.data;
   }
+  let links: CopyLink[] = [];
+  if (version < LINKS_FILE_VERSION && doc['links'] !== undefined) {
+    const parsedLinks = legacyLinksSchema.safeParse(doc['links']);
+    if (!parsedLinks.success) {
+      const issues = parsedLinks.error.issues.map((i) => ({ ...i, path: ['links', ...i.path] }));
+      throw stateFileError('state_invalid', path, `does not match the version ${version} schema: ${formatIssues(issues)}`, {
+        cause: parsedLinks.error,
+        context: { fileVersion: version, issues: issues.map((i) => formatPath(i.path)) },
+      });
+    }
+    links = parsedLinks.data;
+  }
   let current = doc;
   if (version < STATE_VERSION) {
     try {
@@ -86,7 +104,8 @@ export function decodeState(text: string, path: string): Decoded {
       { cause: result.error, context: { fileVersion: version, issues: result.error.issues.map((i) => formatPath(i.path)) } },
     );
   }
-  return { state: { ...result.data, journal }, fileVersion: version };
+  const { linksSeq, ...rest } = result.data;
+  return { state: { ...rest, links, journal }, fileVersion: version, linksSeq };
 }
 
 /**
@@ -100,21 +119,30 @@ export function assertWritable(doc: StateDocument): void {
 }
 
 /**
- * Serialises a state's file part (everything but the journal) for writing, validating it first unless told the
- * caller already did. The store itself writes through `StateEncoder` (guard.ts), which validates only what changed.
+ * Serialises a state's file part (everything but the journal and the links, with `linksSeq`, default 0) for writing,
+ * validating it first unless told the caller already did. The store itself writes through `StateEncoder` (guard.ts),
+ * which validates only what changed, and keeps the links in `links.jsonl`.
+ *
+ * @throws FatalError `state_invalid_write` when the state holds links (they would be lost: only the store writes
+ *   them, to their own file) or, when validating, does not match the schema.
  */
-export function encodeState(state: State | StateDocument, options: { validate?: boolean } = {}): string {
-  const doc = withoutJournal(state);
+export function encodeState(state: State | StateDocument, options: { validate?: boolean; linksSeq?: number } = {}): string {
+  if ('links' in state && state.links.length > 0) {
+    throw new FatalError('state_invalid_write', 'The state holds links, which only the store writes (to links.jsonl); encodeState would lose them.', {
+      context: { links: state.links.length },
+    });
+  }
+  const doc = stateDocument(state, options.linksSeq ?? ('linksSeq' in state ? state.linksSeq : 0));
   if (options.validate !== false) assertWritable(doc);
   // Compact on purpose: the file is rewritten often.
   return JSON.stringify(doc);
 }
 
-/** The state file part of a state (a shallow copy without `journal`). */
-export function withoutJournal(state: State | StateDocument): StateDocument {
-  if (!('journal' in state)) return state;
-  const { journal: _journal, ...doc } = state;
-  return doc;
+/** The state file part of a state: a shallow copy without `journal` and `links`, with `linksSeq`. */
+export function stateDocument(state: State | StateDocument, linksSeq: number): StateDocument {
+  if (!('journal' in state) && !('links' in state)) return { ...state, linksSeq };
+  const { journal: _journal, links: _links, ...doc } = state as State;
+  return { ...doc, linksSeq };
 }
 
 /** `state_invalid_write`: the document in memory would not load again, so it was not written. */

@@ -1,18 +1,19 @@
 /**
  * The check every write passes, so the store never writes a file its next start would refuse, and the
- * serialisation of `state.json`.
+ * serialisation of `state.json` (the links are validated and written by `links-file.ts`).
  *
  * Validating the whole document on every write costs milliseconds once it is large (a thousand open links,
  * thousands of processed events), too much for writes that run every few milliseconds beside the copy path, so the
  * check follows what changed:
  *
- * - Flat items that change in place (links, masters, daily marks, master history: primitives only) are validated
+ * - Flat items that change in place (masters, daily marks, master history: primitives only) are validated
  *   when they are new or differ from the snapshot of their fields taken when they last passed; one snapshot per
  *   object. Items with nested values (followers, users, pending legs) are validated when their JSON differs from
  *   the JSON they had when they last passed.
  * - The processed lists are append-only records trimmed from the front: only entries added since the last check
  *   are validated. An entry changed in place after it was checked is not looked at again (records, not state).
- * - The journal is not part of `state.json` (see `journal-file.ts`, which validates the rows it appends).
+ * - The journal and the links are not part of `state.json` (see `journal-file.ts` and `links-file.ts`, which validate
+ *   what they write).
  *
  * The text is one native `JSON.stringify` of the rest, which is the floor of rewriting the file: assembling it from
  * cached per-item JSON was measured slower (copying the pieces costs as much as producing them).
@@ -21,7 +22,6 @@ import { z } from 'zod';
 import { invalidWriteError } from './codec.js';
 import {
   chatUserSchema,
-  copyLinkSchema,
   dailyMarkSchema,
   followerConfigSchema,
   masterConfigSchema,
@@ -163,7 +163,6 @@ class RecordListChecker {
  */
 export class StateEncoder {
   private readonly masters = new FlatChecker(masterConfigSchema);
-  private readonly links = new FlatChecker(copyLinkSchema);
   private readonly daily = new FlatChecker(dailyMarkSchema);
   private readonly masterHistory = new FlatChecker(masterOpenSchema);
   private readonly followers = new JsonChecker(followerConfigSchema);
@@ -172,17 +171,17 @@ export class StateEncoder {
   private readonly processed = new RecordListChecker(processedEventSchema);
 
   /**
-   * The `state.json` text of `state` (its journal left out). Problems are pushed onto `issues` (paths from the
-   * document's root); the text is only meant to be written when none were found.
+   * The `state.json` text of `state` (its journal and links left out, `linksSeq` recorded). Problems are pushed onto
+   * `issues` (paths from the document's root); the text is only meant to be written when none were found.
    */
-  collect(state: State, issues: Issue[]): string {
+  collect(state: State, issues: Issue[], linksSeq = 0): string {
     const top = topLevelSchema.safeParse(state);
     if (!top.success) {
       issues.push(...top.error.issues);
       return '';
     }
-    const { journal: _journal, processed, ...rest } = state;
-    for (const key of ['masters', 'links', 'followers', 'users', 'pending'] as const) {
+    const { journal: _journal, links: _links, processed, ...rest } = state;
+    for (const key of ['masters', 'followers', 'users', 'pending'] as const) {
       const list: unknown[] = rest[key];
       const checker = this[key];
       for (let i = 0; i < list.length; i++) checker.check(list[i], [key, i], issues);
@@ -197,7 +196,7 @@ export class StateEncoder {
     }
     this.processed.check(processed, 'processed', issues);
     // One native serialisation: faster than assembling cached pieces, whose copying costs as much as producing them.
-    return JSON.stringify({ ...rest, processed });
+    return JSON.stringify({ ...rest, linksSeq, processed });
   }
 
   /**
@@ -205,9 +204,9 @@ export class StateEncoder {
    *
    * @throws FatalError `state_invalid_write` naming the failing paths
    */
-  encode(state: State): string {
+  encode(state: State, linksSeq = 0): string {
     const issues: Issue[] = [];
-    const text = this.collect(state, issues);
+    const text = this.collect(state, issues, linksSeq);
     if (issues.length > 0) throw invalidWriteError(issues);
     return text;
   }

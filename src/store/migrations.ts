@@ -24,6 +24,13 @@ export const migrations: Readonly<Record<number, Migration>> = {
     const { journal: _moved, ...rest } = doc;
     return { ...rest, version: 2 };
   },
+  // Version 3 keeps the links in `links.jsonl`. The step drops them from the document (`decodeState` hands the old
+  // links to the store, which writes them to the links file before the version 3 document) and records that no
+  // change of that file is referred to yet.
+  2: (doc) => {
+    const { links: _moved, ...rest } = doc;
+    return { ...rest, linksSeq: 0, version: 3 };
+  },
 };
 
 /** Applies every step from `from` to the current version. Throws if a step is missing. */

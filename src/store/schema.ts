@@ -1,18 +1,19 @@
 /**
- * The persisted state document (version 2) and its zod schemas. Every load validates the whole file against
+ * The persisted state document (version 3) and its zod schemas. Every load validates the whole file against
  * {@link stateSchema}; the domain types are checked against the schemas at compile time, so a field added to a
  * domain type without the schema (or the other way round) fails `tsc`.
  *
  * The copy journal is not part of `state.json` since version 2: it lives in `journal.jsonl` (one
  * {@link journalEntrySchema} row per line, see `journal-file.ts`), and the in-memory {@link State} carries its newest
- * rows as `journal`, so the engine's view is the same as before.
+ * rows as `journal`, so the engine's view is the same as before. Since version 3 the links live in `links.jsonl`
+ * (a log of changes, see `links-file.ts`) and the in-memory {@link State} carries them as `links`.
  */
 import { z } from 'zod';
 import type { Filters, FollowerConfig, MasterConfig, RiskLimits, Sizing } from '../domain/config.js';
 import type { CopyLink } from '../domain/ledger.js';
 
 /** The version this build reads and writes. Older files are migrated (`migrations.ts`); newer ones are refused. */
-export const STATE_VERSION = 2;
+export const STATE_VERSION = 3;
 
 // Objects are strict: a misspelt key in a hand-edited file is refused with its path rather than silently dropped.
 const finite = z.number();
@@ -177,14 +178,17 @@ export const masterOpenSchema = z.strictObject({
 });
 export type MasterOpenRecord = z.infer<typeof masterOpenSchema>;
 
-/** The state file (`state.json`), version 2: everything but the journal. */
+/**
+ * The state file (`state.json`), version 3: everything but the journal and the links. `linksSeq` is the newest write
+ * of `links.jsonl` this state belongs with (0: none, or only a base written by a migration).
+ */
 export const stateSchema = z.strictObject({
   version: z.literal(STATE_VERSION),
   instanceId: z.string().min(1),
   masters: z.array(masterConfigSchema),
   followers: z.array(followerConfigSchema),
   users: z.array(chatUserSchema),
-  links: z.array(copyLinkSchema),
+  linksSeq: z.int().min(0),
   processed: z.record(z.string(), z.array(processedEventSchema)),
   pending: z.array(pendingLegSchema),
   daily: z.record(z.string(), dailyMarkSchema),
@@ -196,11 +200,14 @@ export type StateDocument = z.infer<typeof stateSchema>;
 /** The journal as version 0 and 1 files held it inside the document; a migration moves it to `journal.jsonl`. */
 export const legacyJournalSchema = z.array(journalEntrySchema);
 
+/** The links as version 0 to 2 files held them inside the document; a migration moves them to `links.jsonl`. */
+export const legacyLinksSchema = z.array(copyLinkSchema);
+
 /**
- * The live document: the state file plus the newest journal rows (oldest first), which are kept in
- * `journal.jsonl`. The engine mutates it in place.
+ * The live document: the state file (without its `linksSeq` bookkeeping) plus the links, kept in `links.jsonl`, and
+ * the newest journal rows (oldest first), kept in `journal.jsonl`. The engine mutates it in place.
  */
-export type State = StateDocument & { journal: JournalEntry[] };
+export type State = Omit<StateDocument, 'linksSeq'> & { links: CopyLink[]; journal: JournalEntry[] };
 
 /** The top-level keys of {@link State}, in the order they are written (`journal` goes to its own file). */
 export const STATE_KEYS = [

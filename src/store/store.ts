@@ -2,9 +2,10 @@
  * The state store: one lowdb document in memory, written durably and coalesced off the hot path, owned by one
  * process. A thin typed layer: it keeps and bounds what the engine records and knows no trading rules.
  *
- * On disk the document is two files: `state.json` (everything but the journal, rewritten atomically on each write)
- * and `journal.jsonl` (the copy journal, appended to; see `journal-file.ts`). In memory `data.journal` holds the
- * newest `journalMax` rows, so the engine's view is one document as before.
+ * On disk the document is three files: `state.json` (everything but the journal and the links, rewritten atomically
+ * on each write), `journal.jsonl` (the copy journal, appended to; see `journal-file.ts`) and `links.jsonl` (the ticket
+ * map as a log of changes, appended to; see `links-file.ts`). In memory `data.journal` holds the newest `journalMax`
+ * rows and `data.links` every link, so the engine's view is one document as before.
  */
 import { randomUUID } from 'node:crypto';
 import { join, resolve } from 'node:path';
@@ -22,6 +23,7 @@ import { invalidInputError, writeFailedError } from './errors.js';
 import { probeWritableDir, removeLeftoverTemps } from './fs.js';
 import { StateEncoder } from './guard.js';
 import { JOURNAL_FILE, JournalFile } from './journal-file.js';
+import { LINKS_FILE, LinksFile } from './links-file.js';
 import { acquireLock, type StateLock, type Takeover } from './lock.js';
 import {
   chatUserSchema,
@@ -43,7 +45,7 @@ import {
 
 /** The state file's name inside the data directory. */
 export const STATE_FILE = 'state.json';
-export { JOURNAL_FILE };
+export { JOURNAL_FILE, LINKS_FILE };
 /** The lock file's name inside the data directory. */
 export const LOCK_FILE = 'state.lock';
 
@@ -115,6 +117,10 @@ export interface StartupInfo {
   journalRows: number;
   /** Set when a damaged last line of `journal.jsonl` (an append cut by a crash) was dropped. */
   journalTailDropped: string | null;
+  /** Links loaded into memory. */
+  links: number;
+  /** Set when a damaged last line of `links.jsonl` (an append cut by a crash) was dropped. */
+  linksTailDropped: string | null;
 }
 
 /**
@@ -143,13 +149,17 @@ export async function openStore(options: StoreOptions): Promise<Store> {
   try {
     const loaded = await load(adapter, path);
     const journal = new JournalFile(join(dir, JOURNAL_FILE), { max: retention.journalMax, log: options.log });
+    const links = new LinksFile(join(dir, LINKS_FILE), { log: options.log });
     const migrating = loaded !== null && loaded.fileVersion < loaded.state.version;
     // A refused journal is refused before anything is written too. A migration replaces the journal file with the
     // rows of the old document, so whatever is there (an interrupted earlier migration) is not read.
     const journalLoaded = migrating ? null : await journal.load();
+    // The same for the links; without a state file, a links file belongs to no state.
+    const linksLoaded = loaded !== null && !migrating ? await links.load(loaded.linksSeq) : null;
     const leftoversRemoved = [
       ...(await removeLeftoverTemps(dir, path)),
       ...(await removeLeftoverTemps(dir, journal.path)),
+      ...(await removeLeftoverTemps(dir, links.path)),
     ];
     let state: State;
     let outcome: StartupInfo['outcome'];
@@ -157,15 +167,20 @@ export async function openStore(options: StoreOptions): Promise<Store> {
     if (loaded === null) {
       state = createDefaultState(instanceId);
       outcome = 'created';
+      // A links file without a state file (state.json was removed) describes no state: start without it.
+      await links.replace([]);
     } else if (migrating) {
       backupPath = `${path}.v${loaded.fileVersion}.bak`;
       await new DurableTextFile(backupPath).write(loaded.text);
-      // The journal first: a crash before the new state.json is written just migrates again from the same file.
+      // The journal and the links first: a crash before the new state.json is written just migrates again from the
+      // same file.
       await journal.replace(loaded.state.journal);
+      await links.replace(loaded.state.links);
       state = loaded.state;
       outcome = 'migrated';
     } else {
       state = loaded.state;
+      state.links = linksLoaded?.links ?? [];
       outcome = 'loaded';
     }
     const rows = journalLoaded?.rows ?? state.journal;
@@ -173,7 +188,7 @@ export async function openStore(options: StoreOptions): Promise<Store> {
     journal.track(state.journal);
     const encoder = new StateEncoder();
     // Also primes the encoder, so the first write after start-up costs what changed, not the whole document.
-    const text = encoder.encode(state);
+    const text = encoder.encode(state, links.seq);
     const stateFile = new DurableTextFile(path);
     if (outcome !== 'loaded') await stateFile.write(text);
     const db = new Low<State>(adapter, state);
@@ -185,9 +200,11 @@ export async function openStore(options: StoreOptions): Promise<Store> {
       lockTakeover: lock.takeover,
       journalRows: state.journal.length,
       journalTailDropped: journalLoaded?.droppedTail ?? null,
+      links: state.links.length,
+      linksTailDropped: linksLoaded?.droppedTail ?? null,
     };
     options.log?.info({ path, instanceId: state.instanceId, ...startup }, `state ${outcome}`);
-    return new Store({ db, path, lock, startup, options, retention, journal, encoder, stateFile });
+    return new Store({ db, path, lock, startup, options, retention, journal, links, encoder, stateFile });
   } catch (err) {
     await lock.release();
     if (err instanceof FxmirrorError) throw err;
@@ -221,6 +238,7 @@ export interface StoreParts {
   options: StoreOptions;
   retention: Retention;
   journal: JournalFile;
+  links: LinksFile;
   encoder: StateEncoder;
   stateFile: DurableTextFile;
 }
@@ -234,6 +252,8 @@ export class Store implements StatePort {
   readonly path: string;
   /** Absolute path of `journal.jsonl`. */
   readonly journalPath: string;
+  /** Absolute path of `links.jsonl`. */
+  readonly linksPath: string;
   /** What start-up did. */
   readonly startup: StartupInfo;
   /** Completed writes since opening (the start-up write excluded). */
@@ -262,6 +282,7 @@ export class Store implements StatePort {
   private closed = false;
   private readonly encoder: StateEncoder;
   private readonly journal: JournalFile;
+  private readonly links: LinksFile;
   private readonly stateFile: DurableTextFile;
 
   /** @internal Use {@link openStore}. */
@@ -277,12 +298,19 @@ export class Store implements StatePort {
     this.encoder = parts.encoder;
     this.journal = parts.journal;
     this.journalPath = parts.journal.path;
+    this.links = parts.links;
+    this.linksPath = parts.links.path;
     this.stateFile = parts.stateFile;
   }
 
   /** Lines in `journal.jsonl` and rewrites of it since opening (compactions; for tests and diagnostics). */
   get journalFile(): { lines: number; rewrites: number } {
     return { lines: this.journal.lineCount, rewrites: this.journal.rewrites };
+  }
+
+  /** Records in `links.jsonl`, rewrites of it since opening and the seq of its newest write (tests, diagnostics). */
+  get linksFile(): { records: number; rewrites: number; seq: number } {
+    return { records: this.links.recordCount, rewrites: this.links.rewrites, seq: this.links.seq };
   }
 
   /** The state's instance id (random at creation, kept across restarts). */
@@ -604,7 +632,8 @@ export class Store implements StatePort {
 
   /**
    * Starts a write of the current document: the journal rows added since the last write are appended to
-   * `journal.jsonl`, then `state.json` is replaced. Only called when no write is in flight.
+   * `journal.jsonl`, the links' changes to `links.jsonl`, then `state.json` is replaced (the commit point: it records
+   * which links write it belongs with). Only called when no write is in flight.
    */
   private writeNow(): Promise<void> {
     if (this.timer !== null) clearTimeout(this.timer);
@@ -613,14 +642,17 @@ export class Store implements StatePort {
     let invalidDocument = false;
     const write = (async () => {
       try {
-        // Everything up to the first await runs now: the new journal rows and the state text are both taken from
-        // the document as it is at this instant, and both are validated before either file is touched.
+        // Everything up to the first await runs now: the new journal rows, the links' changes and the state text are
+        // all taken from the document as it is at this instant, and all validated before any file is touched.
         const issues: z.core.$ZodIssue[] = [];
         const batch = this.journal.prepare(this.db.data.journal, issues);
-        const text = this.encoder.collect(this.db.data, issues);
+        const linksBatch = this.links.prepare(this.db.data.links, issues);
+        const text = this.encoder.collect(this.db.data, issues, linksBatch?.seq ?? this.links.seq);
         if (issues.length > 0) throw invalidWriteError(issues);
-        // The journal goes first, so it always holds at least the copies the state file refers to.
+        // The journal goes first, so it always holds at least the copies the state file refers to; the links before
+        // the state file too, which commits them (a load ignores links changes newer than the state file).
         if (batch !== null) await this.journal.commit(batch, this.db.data.journal);
+        if (linksBatch !== null) await this.links.commit(linksBatch);
         await this.stateFile.write(text);
       } catch (err) {
         invalidDocument = err instanceof FatalError && err.code === 'state_invalid_write';

@@ -89,7 +89,33 @@ export class OrderBook {
 
   /** Opens a row at the current time. */
   add(r: NewRow): Row {
-    const row: Row = { ...r, openTimeMs: this.#ctx.now(), rev: 0, staticJson: '', staticRev: -1, json: '', jsonVersion: -1, inUnits: 0, commission: 0, realized: 0, outValue: 0, outUnits: 0 };
+    // Spelled out field by field: on Node 20 `{ ...r, more }` costs microseconds per row (an object spread followed by
+    // extra properties leaves V8's fast path), which a 1,000-leg batch pays a thousand times.
+    const row: Row = {
+      ticket: r.ticket,
+      sym: r.sym,
+      type: r.type,
+      kind: r.kind,
+      units: r.units,
+      openPrice: r.openPrice,
+      stopLimitPrice: r.stopLimitPrice,
+      stopLoss: r.stopLoss,
+      takeProfit: r.takeProfit,
+      expiration: r.expiration,
+      magic: r.magic,
+      comment: r.comment,
+      openTimeMs: this.#ctx.now(),
+      rev: 0,
+      staticJson: '',
+      staticRev: -1,
+      json: '',
+      jsonVersion: -1,
+      inUnits: 0,
+      commission: 0,
+      realized: 0,
+      outValue: 0,
+      outUnits: 0,
+    };
     this.rows.set(row.ticket, row);
     const set = this.rowsBySymbol.get(row.sym.name);
     if (set) set.add(row);

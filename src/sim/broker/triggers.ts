@@ -11,6 +11,11 @@ export function onQuoteMoved(a: SimAccount, book: OrderBook, sym: SimSymbol): vo
   const onSymbol = a.rowsBySymbol.get(sym.name);
   if (!onSymbol) return;
   const open = a.marketOpen(sym);
+  if (!mayAct(onSymbol, sym, open)) {
+    // Nothing to trigger on this quote (the common case: positions without SL/TP in reach, no pending orders).
+    if (a.hasPositions()) a.stopOutCheck();
+    return;
+  }
   const nowMs = a.now();
   let changed = false;
   let traded = false;
@@ -47,6 +52,22 @@ export function onQuoteMoved(a: SimAccount, book: OrderBook, sym: SimSymbol): vo
   if (changed) a.sink.positionsChanged(a);
   if (traded) a.sink.summaryChanged(a);
   if (a.hasPositions()) a.stopOutCheck();
+}
+
+/**
+ * Whether the loop of {@link onQuoteMoved} could do anything: a pending order (expiry or trigger) or, with the market
+ * open, a position whose SL or TP the quote reached. Read-only, so the set is copied only when something will change.
+ */
+function mayAct(rows: ReadonlySet<Row>, sym: SimSymbol, open: boolean): boolean {
+  for (const r of rows) {
+    if (r.kind === 'Pending') return true;
+    if (!open || (r.stopLoss <= 0 && r.takeProfit <= 0)) continue;
+    const buy = isBuy(r.type);
+    const px = buy ? sym.bid : sym.ask;
+    if (r.stopLoss > 0 && (buy ? px <= r.stopLoss : px >= r.stopLoss)) return true;
+    if (r.takeProfit > 0 && (buy ? px >= r.takeProfit : px <= r.takeProfit)) return true;
+  }
+  return false;
 }
 
 function triggerPending(a: SimAccount, book: OrderBook, r: Row): 'none' | 'converted' | 'filled' | 'cancelled' {

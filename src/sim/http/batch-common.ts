@@ -3,7 +3,12 @@ import type { Simulator } from '../simulator.js';
 import type { Terminal } from '../terminal.js';
 import { canSee, type KeyGrant } from './auth.js';
 import { validIdempotencyKey } from './idempotency.js';
-import { canonicalJson, header, sendJson } from './respond.js';
+import { canonicalJson, header, parseJson, sendJson } from './respond.js';
+
+/** Stable JSON of a request body's text, for comparing idempotent requests (key order does not matter). */
+function canonicalBody(text: string): string {
+  return canonicalJson(parseJson(text));
+}
 
 /** Resolves every leg's account; answers 400 `unknown_account` / `unreachable_account` and returns undefined on failure. */
 export function resolveAccounts(
@@ -38,7 +43,8 @@ export function resolveAccounts(
 /**
  * Runs a batch under the Idempotency-Key rules of §2.4: replay with `idempotent_replay: true`, 422 on a reused
  * key with another body, 409 while the first call runs, 503 when the guarantee is switched off. Nothing is sent
- * in any of those cases.
+ * in any of those cases. `bodyText` is the request body as received: its canonical form (key order ignored) is
+ * only computed when the key is seen again, so a first request does not pay for it.
  */
 export async function withIdempotency(
   sim: Simulator,
@@ -46,7 +52,7 @@ export async function withIdempotency(
   res: ServerResponse,
   grant: KeyGrant,
   route: string,
-  body: unknown,
+  bodyText: string,
   run: () => Promise<Record<string, unknown>>,
 ): Promise<void> {
   const key = header(req, 'idempotency-key');
@@ -62,7 +68,7 @@ export async function withIdempotency(
     sendJson(res, 503, { error: 'idempotency_unavailable', detail: 'idempotency cannot be guaranteed right now; retry later or send without a key' });
     return;
   }
-  const check = sim.idempotency.check(`${grant.key}\u0000${route}`, key, canonicalJson(body));
+  const check = sim.idempotency.check(`${grant.key}\u0000${route}`, key, bodyText, canonicalBody);
   switch (check.kind) {
     case 'in_flight':
       sendJson(res, 409, { error: 'idempotency_in_flight', detail: 'a request with this Idempotency-Key is still running' });
@@ -87,25 +93,56 @@ export async function withIdempotency(
   }
 }
 
-/** Groups positional legs by account: legs of one account run in order, accounts run in parallel. */
+/**
+ * Runs positional legs grouped by account: legs of one account run in order, accounts run in parallel. A leg that
+ * answers synchronously (no latency fault) is finished on the spot, so a batch without faults runs in one pass with
+ * no promise per leg; a leg that returns a promise holds back only the later legs of its own account.
+ */
 export async function runGrouped<L, R>(
   legs: readonly L[],
   accountOf: (leg: L) => string,
-  run: (leg: L, index: number) => Promise<R>,
+  run: (leg: L, index: number) => R | Promise<R>,
 ): Promise<R[]> {
   const results = new Array<R>(legs.length);
-  const groups = new Map<string, number[]>();
-  legs.forEach((leg, i) => {
+  /** Accounts with a leg still running (or failed): their later legs queue behind it. */
+  const busy = new Map<string, Promise<void>>();
+  const chains: Promise<void>[] = [];
+  let failure: { error: unknown } | null = null;
+  for (let i = 0; i < legs.length; i++) {
+    const leg = legs[i] as L;
     const id = accountOf(leg);
-    const g = groups.get(id);
-    if (g) g.push(i);
-    else groups.set(id, [i]);
-  });
-  await Promise.all(
-    [...groups.values()].map(async (idx) => {
-      for (const i of idx) results[i] = await run(legs[i] as L, i);
-    }),
-  );
+    const tail = busy.get(id);
+    if (tail !== undefined) {
+      const next = tail.then(async () => {
+        results[i] = await run(leg, i);
+      });
+      busy.set(id, next);
+      chains.push(next);
+      continue;
+    }
+    let answer: R | Promise<R>;
+    try {
+      answer = run(leg, i);
+    } catch (error) {
+      // As before: the batch fails with the first error, the account's later legs do not run, other accounts do.
+      failure ??= { error };
+      busy.set(id, Promise.reject(error));
+      continue;
+    }
+    if (answer instanceof Promise) {
+      const next = answer.then((r) => {
+        results[i] = r;
+      });
+      busy.set(id, next);
+      chains.push(next);
+    } else {
+      results[i] = answer;
+    }
+  }
+  // Rejections of skipped chains are reported through `failure` or Promise.all below, never left unhandled.
+  for (const p of busy.values()) p.catch(() => undefined);
+  if (chains.length > 0) await Promise.all(chains);
+  if (failure !== null) throw failure.error;
   return results;
 }
 

@@ -36,7 +36,8 @@ function mergeLegs(legs: CloseLegInput[], defaults: CloseFieldsInput): Merged[] 
       out.push(m);
       continue;
     }
-    const m = { ...defaults, ...leg } as Merged;
+    // Object.assign rather than `{ ...defaults, ...leg }`: the same own-key merge, without Node 20's slow spread path.
+    const m = Object.assign({}, defaults, leg) as Merged;
     if (m.symbol === undefined) return `accounts[${i}].symbol is required without tickets ("*" for every symbol)`;
     out.push(m);
   }
@@ -46,7 +47,8 @@ function mergeLegs(legs: CloseLegInput[], defaults: CloseFieldsInput): Merged[] 
 /** `POST /v1/orders/close` (§2.5). */
 export async function handleCloseBatch(sim: Simulator, req: IncomingMessage, res: ServerResponse, grant: KeyGrant): Promise<void> {
   if (grant.readOnly) return sendJson(res, 403, { error: 'read_only', detail: 'a read-only API key cannot close orders' });
-  const body = parseJson(await readBody(req));
+  const bodyText = await readBody(req);
+  const body = parseJson(bodyText);
   if (body === undefined) return invalid(res, 'body is not valid JSON');
   const parsed = CloseBodySchema.safeParse(body);
   if (!parsed.success) return invalid(res, describeIssue(parsed.error));
@@ -54,7 +56,7 @@ export async function handleCloseBatch(sim: Simulator, req: IncomingMessage, res
   if (typeof legs === 'string') return invalid(res, legs);
   const terminals = resolveAccounts(sim, res, grant, legs.map((l) => l.account_id), parsed.data.require_reachable === true);
   if (!terminals) return;
-  await withIdempotency(sim, req, res, grant, 'orders/close', body, async () => {
+  await withIdempotency(sim, req, res, grant, 'orders/close', bodyText, async () => {
     const results = await runGrouped(legs, (l) => l.account_id, (leg, i) => runCloseLeg(sim, terminals[i] as Terminal, leg));
     const summary = { accounts: results.length, matched: 0, closed: 0, failed: 0, unknown: 0, accounts_unknown: 0 };
     for (const r of results) {
@@ -107,17 +109,27 @@ function selects(leg: Merged, r: Row): boolean {
   return leg.magic === undefined || r.magic === leg.magic;
 }
 
-async function runCloseLeg(sim: Simulator, t: Terminal, leg: Merged): Promise<LegResult> {
+/** One account's close leg. Synchronous unless a latency fault delays it (no promise per leg in a fault-free batch). */
+function runCloseLeg(sim: Simulator, t: Terminal, leg: Merged): LegResult | Promise<LegResult> {
   const start = performance.now();
-  const acc = t.account;
-  const base = { account_id: leg.account_id, platform: acc.platform };
-  const empty = (status: CloseLegStatus, message: string): LegResult => ({ ...base, status, matched: 0, closed: 0, message, latency_ms: elapsedMs(start), results: [] });
+  const empty = (status: CloseLegStatus, message: string): LegResult => emptyResult(t, leg, start, status, message);
   if (!t.reachable(sim.clock.now())) return empty('unreachable', 'account has no reachable terminal');
   const lat = t.faults.latency();
   if (lat > 0) {
     sim.stats.fault('latency');
-    await sleep(lat);
+    return sleep(lat).then(() => executeCloseLeg(sim, t, leg, start));
   }
+  return executeCloseLeg(sim, t, leg, start);
+}
+
+function emptyResult(t: Terminal, leg: Merged, start: number, status: CloseLegStatus, message: string): LegResult {
+  // Spelled out: `{ ...base, more }` costs microseconds per leg on Node 20, paid once per follower.
+  return { account_id: leg.account_id, platform: t.account.platform, status, matched: 0, closed: 0, message, latency_ms: elapsedMs(start), results: [] };
+}
+
+function executeCloseLeg(sim: Simulator, t: Terminal, leg: Merged, start: number): LegResult {
+  const acc = t.account;
+  const empty = (status: CloseLegStatus, message: string): LegResult => emptyResult(t, leg, start, status, message);
   if (t.starting(sim.clock.now())) {
     sim.stats.fault('starting');
     return empty('unavailable', 'terminal is starting: trade EA not ready');
@@ -130,18 +142,18 @@ async function runCloseLeg(sim: Simulator, t: Terminal, leg: Merged): Promise<Le
   let closed = 0;
   for (const { ticket, row } of targets) {
     const tStart = performance.now();
-    const info = {
-      ticket,
-      symbol: row?.sym.name ?? '',
-      type: row?.type ?? '',
-      kind: (row?.kind === 'Pending' ? 'pending' : 'position') as 'position' | 'pending',
-    };
+    const symbol = row?.sym.name ?? '';
+    const type = row?.type ?? '';
+    const kind = row?.kind === 'Pending' ? 'pending' : 'position';
     if (row) sim.emitOrderReceived(acc.id, 'batch', { symbol: row.sym.name, volume: toLots(row.units), comment: '', magic: 0 });
     try {
       const res = acc.close(leg.volume !== undefined && row?.kind === 'Position' ? { ticket, volume: leg.volume } : { ticket });
       if (res.success) closed++;
       results.push({
-        ...info,
+        ticket,
+        symbol,
+        type,
+        kind,
         volume: res.volume,
         status: res.success ? 'closed' : 'rejected',
         retcode: res.retcode,
@@ -152,7 +164,7 @@ async function runCloseLeg(sim: Simulator, t: Terminal, leg: Merged): Promise<Le
       });
     } catch (err) {
       if (!(err instanceof TerminalError)) throw err;
-      results.push({ ...info, volume: 0, status: 'invalid', retcode: 0, retcode_description: '', price: 0, message: err.message, latency_ms: elapsedMs(tStart) });
+      results.push({ ticket, symbol, type, kind, volume: 0, status: 'invalid', retcode: 0, retcode_description: '', price: 0, message: err.message, latency_ms: elapsedMs(tStart) });
     }
   }
   if (t.faults.takeLegTimeout()) {
@@ -162,5 +174,5 @@ async function runCloseLeg(sim: Simulator, t: Terminal, leg: Merged): Promise<Le
   const matched = targets.length;
   const status: CloseLegStatus = matched === 0 ? 'nothing_matched' : closed === matched ? 'closed' : closed === 0 ? 'failed' : 'partial';
   const message = status === 'nothing_matched' ? 'no open orders matched' : '';
-  return { ...base, status, matched, closed, message, latency_ms: elapsedMs(start), results };
+  return { account_id: leg.account_id, platform: acc.platform, status, matched, closed, message, latency_ms: elapsedMs(start), results };
 }

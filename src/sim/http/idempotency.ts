@@ -4,7 +4,9 @@ import type { SimClock } from '../clock.js';
 export const IDEMPOTENCY_TTL_MS = 15 * 60 * 1000;
 
 interface Entry {
-  body: string;
+  /** The first request's body text, and its canonical form once a later request needed it. */
+  bodyText: string;
+  canonical: string | undefined;
   expiresAt: number;
   reply: Record<string, unknown> | undefined;
 }
@@ -23,17 +25,24 @@ export class IdempotencyStore {
 
   constructor(readonly clock: SimClock) {}
 
-  check(scope: string, key: string, body: string): IdempotencyCheck {
+  /**
+   * `bodyText` is the request body as sent; `canonical` turns a body text into the form two bodies are compared in
+   * (identity when omitted). It only runs when a key comes back: a first request does not pay for it.
+   */
+  check(scope: string, key: string, bodyText: string, canonical: (text: string) => string = (t) => t): IdempotencyCheck {
     const now = this.clock.now();
     const id = `${scope}\u0000${key}`;
     const e = this.#entries.get(id);
     if (e && e.expiresAt > now) {
       if (e.reply === undefined) return { kind: 'in_flight' };
-      if (e.body !== body) return { kind: 'reused' };
+      if (bodyText !== e.bodyText) {
+        e.canonical ??= canonical(e.bodyText);
+        if (canonical(bodyText) !== e.canonical) return { kind: 'reused' };
+      }
       return { kind: 'replay', reply: e.reply };
     }
     this.#sweep(now);
-    const entry: Entry = { body, expiresAt: now + IDEMPOTENCY_TTL_MS, reply: undefined };
+    const entry: Entry = { bodyText, canonical: undefined, expiresAt: now + IDEMPOTENCY_TTL_MS, reply: undefined };
     this.#entries.set(id, entry);
     return {
       kind: 'new',

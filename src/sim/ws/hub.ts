@@ -202,6 +202,29 @@ export class Hub {
     return ch !== undefined && ch.listening(key);
   }
 
+  /**
+   * Runs `send` with the account's sockets corked, so the frames it publishes to one socket leave in one write
+   * (a positions and an account frame per follower leg: one syscall instead of two, a thousand times per batch).
+   */
+  corked(accountId: string, send: () => void): void {
+    const ch = this.#channels.get(accountId);
+    if (!ch) return;
+    const sockets: Duplex[] = [];
+    for (const s of ch.sessions) {
+      // `ws` keeps its net.Socket private; without it the frames simply go out uncorked.
+      const socket = (s.ws as unknown as { _socket?: Duplex })._socket;
+      if (socket) {
+        socket.cork();
+        sockets.push(socket);
+      }
+    }
+    try {
+      send();
+    } finally {
+      for (const socket of sockets) socket.uncork();
+    }
+  }
+
   /** Broadcasts a prebuilt frame to the account's sockets subscribed to `key`. */
   publish(accountId: string, key: string, frame: string): void {
     const ch = this.#channels.get(accountId);

@@ -44,7 +44,8 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 async function configuration(): Promise<unknown> {
   const state = JSON.parse(await readFile(join(world.dataDir, 'state.json'), 'utf8')) as Record<string, unknown>;
-  return { masters: state['masters'], followers: state['followers'], users: state['users'], links: state['links'], pending: state['pending'] };
+  const links = await readFile(join(world.dataDir, 'links.jsonl'), 'utf8').catch(() => '');
+  return { masters: state['masters'], followers: state['followers'], users: state['users'], links, pending: state['pending'] };
 }
 
 beforeAll(async () => {

@@ -2,7 +2,7 @@ import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openStore, readJournalFile, stateSchema } from '../../../src/store/index.js';
-import { tempDir } from './helpers/fixtures.js';
+import { linksOnDisk, tempDir } from './helpers/fixtures.js';
 import { spawnChild } from './helpers/spawn.js';
 
 let dir: string;
@@ -32,6 +32,15 @@ describe('crash safety', () => {
       const newest = Math.max(lastFlushed, ...flushed);
       const text = await readFile(join(dir, 'state.json'), 'utf8');
       const state = stateSchema.parse(JSON.parse(text));
+      // The links the files hold for this state file are exactly those its processed events leave (one write): the
+      // link of every processed ticket within 100 of the newest, at volume 9 once the event 50 tickets later is in.
+      // (A restarted writer continues from the journal, which may run ahead of the state file: tickets can jump.)
+      const links = await linksOnDisk(join(dir, 'links.jsonl'), state.linksSeq);
+      const processedAts = new Set((state.processed['m1'] ?? []).map((p) => p.at));
+      const processedNewest = Math.max(...processedAts);
+      const expected = [...processedAts].filter((t) => t > processedNewest - 100).sort((a, b) => a - b);
+      expect(links.map((l) => l.masterTicket)).toEqual(expected);
+      expect(links.map((l) => l.volume)).toEqual(expected.map((t) => (processedAts.has(t + 50) ? 9 : 0.1)));
       // At most the last line of the journal can be damaged (a cut append); any other damage throws here.
       const journal = await readJournalFile(join(dir, 'journal.jsonl'));
       const ats = journal.rows.map((e) => e.at);
@@ -53,6 +62,6 @@ describe('crash safety', () => {
     expect(store.state.journal.at(-1)?.at).toBeGreaterThanOrEqual(lastFlushed);
     await store.close();
     // Temp files of killed writes were cleaned up by the next start; the lock went with the last close.
-    expect((await readdir(dir)).sort()).toEqual(['journal.jsonl', 'state.json']);
+    expect((await readdir(dir)).sort()).toEqual(['journal.jsonl', 'links.jsonl', 'state.json']);
   }, 120_000);
 });

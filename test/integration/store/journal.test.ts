@@ -2,7 +2,7 @@ import { appendFile, mkdir, readdir, readFile, rm, stat, writeFile } from 'node:
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { FatalError } from '../../../src/domain/errors.js';
-import { createDefaultState, openStore, readJournalFile, stateSchema, type JournalEntry, type Store, type StoreOptions } from '../../../src/store/index.js';
+import { createDefaultState, openStore, readJournalFile, STATE_VERSION, stateSchema, type JournalEntry, type Store, type StoreOptions } from '../../../src/store/index.js';
 import { journalEntry, tempDir } from './helpers/fixtures.js';
 
 let dir: string;
@@ -252,7 +252,7 @@ describe('migration from version 1 (journal inside state.json)', () => {
     return JSON.stringify({ ...doc, version: 1, masters: [{ accountId: 'm1', paused: false }], journal }, null, 2);
   }
 
-  it('moves the journal to journal.jsonl, keeps a backup, and writes a version 2 state', async () => {
+  it('moves the journal to journal.jsonl, keeps a backup, and writes a current-version state', async () => {
     const original = v1(range(0, 30).map(row));
     await writeFile(join(dir, 'state.json'), original);
     const store = await start({ retention: { journalMax: 25 } });
@@ -262,7 +262,7 @@ describe('migration from version 1 (journal inside state.json)', () => {
     // All 30 rows moved; memory holds the newest 25.
     expect(await ats()).toEqual(range(0, 30));
     const doc = stateSchema.parse(JSON.parse(await readFile(store.path, 'utf8')));
-    expect(doc).toMatchObject({ version: 2, masters: [{ accountId: 'm1', paused: false }] });
+    expect(doc).toMatchObject({ version: STATE_VERSION, masters: [{ accountId: 'm1', paused: false }] });
     expect(await readFile(join(dir, 'state.json.v1.bak'), 'utf8')).toBe(original);
     store.appendJournal(row(30));
     await stop(store);

@@ -4,7 +4,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { defaultFollower } from '../../../src/domain/config.js';
 import { FatalError, RejectedError } from '../../../src/domain/errors.js';
 import { openStore, readJournalFile, stateSchema, type State, type Store } from '../../../src/store/index.js';
-import { journalEntry, link, tempDir } from './helpers/fixtures.js';
+import { journalEntry, link, linksOnDisk, tempDir } from './helpers/fixtures.js';
 
 let dir: string;
 let cleanup: () => Promise<void>;
@@ -16,12 +16,12 @@ async function start(options: Partial<Parameters<typeof openStore>[0]> = {}): Pr
   return store;
 }
 
-/** The state as the two files on disk hold it: state.json plus every row of journal.jsonl. */
+/** The state as the three files on disk hold it: state.json, every row of journal.jsonl, the links of links.jsonl. */
 async function onDisk(dataDir = dir): Promise<State> {
-  const doc = stateSchema.parse(JSON.parse(await readFile(join(dataDir, 'state.json'), 'utf8')));
+  const { linksSeq, ...doc } = stateSchema.parse(JSON.parse(await readFile(join(dataDir, 'state.json'), 'utf8')));
   const journal = await readJournalFile(join(dataDir, 'journal.jsonl'));
   expect(journal.damagedTail).toBeNull();
-  return { ...doc, journal: journal.rows };
+  return { ...doc, links: await linksOnDisk(join(dataDir, 'links.jsonl'), linksSeq), journal: journal.rows };
 }
 
 beforeEach(async () => {

@@ -18,7 +18,8 @@ function refusal(text: string): FatalError {
 describe('decodeState', () => {
   it('round-trips the encoded state', () => {
     const state = createDefaultState('abc');
-    expect(decodeState(encodeState(state), PATH)).toEqual({ state, fileVersion: STATE_VERSION });
+    expect(decodeState(encodeState(state), PATH)).toEqual({ state, fileVersion: STATE_VERSION, linksSeq: 0 });
+    expect(decodeState(encodeState(state, { linksSeq: 12 }), PATH).linksSeq).toBe(12);
   });
 
   it('encodes the state file without the journal (it lives in journal.jsonl)', () => {

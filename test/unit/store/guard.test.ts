@@ -4,7 +4,7 @@ import { defaultFollower } from '../../../src/domain/config.js';
 import { FatalError } from '../../../src/domain/errors.js';
 import { decodeState } from '../../../src/store/codec.js';
 import { StateEncoder } from '../../../src/store/guard.js';
-import { createDefaultState, type JournalEntry, type State } from '../../../src/store/schema.js';
+import { createDefaultState, STATE_VERSION, type JournalEntry, type State } from '../../../src/store/schema.js';
 import { link } from '../../integration/store/helpers/fixtures.js';
 
 function entry(at: number): JournalEntry {
@@ -24,10 +24,10 @@ function failure(fn: () => void): FatalError {
   throw new Error('expected state_invalid_write');
 }
 
-/** What `JSON.stringify` of the state file part would decode to. */
+/** What `JSON.stringify` of the state file part would decode to (links live in links.jsonl; `linksSeq` 0 here). */
 function plain(state: State): unknown {
-  const { journal: _journal, ...doc } = state;
-  return JSON.parse(JSON.stringify(doc));
+  const { journal: _journal, links: _links, ...doc } = state;
+  return JSON.parse(JSON.stringify({ ...doc, linksSeq: 0 }));
 }
 
 describe('StateEncoder', () => {
@@ -41,26 +41,34 @@ describe('StateEncoder', () => {
     expect(err.message).toContain('masters[0].paused');
   });
 
-  it('writes the document without its journal, decoding to the same state', () => {
+  it('writes the document without its journal and links, with the links seq, decoding to the same state', () => {
     const state = createDefaultState('x');
     state.journal.push(entry(1));
     state.links.push(link());
     state.processed['m1'] = [{ eventId: 'd1', at: 1 }];
-    const text = new StateEncoder().encode(state);
+    const text = new StateEncoder().encode(state, 7);
     expect(JSON.parse(text)).not.toHaveProperty('journal');
-    expect(decodeState(text, '/x/state.json').state).toEqual({ ...state, journal: [] });
+    expect(JSON.parse(text)).not.toHaveProperty('links');
+    expect(decodeState(text, '/x/state.json')).toEqual({ state: { ...state, journal: [], links: [] }, fileVersion: STATE_VERSION, linksSeq: 7 });
+  });
+
+  it('leaves the links to links.jsonl: a bad link does not stop the state text', () => {
+    const state = createDefaultState('x');
+    state.links.push(link({ volume: -1 }));
+    expect(() => new StateEncoder().encode(state)).not.toThrow();
   });
 
   it('revalidates an item changed in place, however often it passed before', () => {
     const encoder = new StateEncoder();
     const state = createDefaultState('x');
-    state.links.push(link(), link({ followerTicket: 2 }));
+    const open = (position: number) => ({ position, symbol: 'EURUSD', side: 'buy' as const, volume: 0.1, price: 1.1, stopLoss: 0, at: 1 });
+    state.masterHistory['m1'] = [open(1), open(2)];
     encoder.encode(state);
     encoder.encode(state);
-    (state.links[1] as { volume: unknown }).volume = -1;
-    expect(failure(() => encoder.encode(state)).message).toContain('links[1].volume');
-    (state.links[1] as { volume: unknown }).volume = 0.5;
-    expect(JSON.parse(encoder.encode(state)).links[1].volume).toBe(0.5);
+    (state.masterHistory['m1'][1] as { volume: unknown }).volume = -1;
+    expect(failure(() => encoder.encode(state)).message).toContain('masterHistory.m1[1].volume');
+    (state.masterHistory['m1'][1] as { volume: unknown }).volume = 0.5;
+    expect(JSON.parse(encoder.encode(state)).masterHistory.m1[1].volume).toBe(0.5);
   });
 
   it('revalidates a nested value changed in place (followers, users, pending legs)', () => {

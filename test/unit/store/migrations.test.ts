@@ -39,10 +39,31 @@ describe('migrations', () => {
       daily: {},
       masterHistory: {},
     };
-    const v2 = stateSchema.parse(migrate(v1, 1));
-    expect(v2.version).toBe(2);
+    const v2 = (migrations[1] as (doc: Record<string, unknown>) => Record<string, unknown>)(v1);
+    expect(stateSchema.parse(migrate(v1, 1)).version).toBe(STATE_VERSION);
+    expect(v2['version']).toBe(2);
     expect(v2).not.toHaveProperty('journal');
     expect(v1.journal).toHaveLength(1);
+  });
+
+  it('turns a v2 document into a valid v3 one without the links (the store moves them to links.jsonl)', () => {
+    const v2 = {
+      version: 2,
+      instanceId: 'old',
+      masters: [],
+      followers: [],
+      users: [],
+      links: [{ masterId: 'm1' }],
+      processed: {},
+      pending: [],
+      daily: {},
+      masterHistory: {},
+    };
+    const v3 = stateSchema.parse(migrate(v2, 2));
+    expect(v3.version).toBe(3);
+    expect(v3.linksSeq).toBe(0);
+    expect(v3).not.toHaveProperty('links');
+    expect(v2.links).toHaveLength(1);
   });
 
   it('fails on a version without a step', () => {

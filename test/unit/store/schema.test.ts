@@ -11,16 +11,18 @@ import {
 
 describe('state schema', () => {
   it('accepts the default state', () => {
-    const { journal, ...doc } = createDefaultState('inst-1');
+    const { journal, links, ...rest } = createDefaultState('inst-1');
+    const doc = { ...rest, linksSeq: 0 };
     expect(stateSchema.parse(doc)).toEqual(doc);
     expect(doc.version).toBe(STATE_VERSION);
     expect(journal).toEqual([]);
+    expect(links).toEqual([]);
   });
 
-  it('keeps the journal out of the state file', () => {
-    expect(stateSchema.safeParse(createDefaultState('inst-1')).error?.issues[0]).toMatchObject({
+  it('keeps the journal and the links out of the state file', () => {
+    expect(stateSchema.safeParse({ ...createDefaultState('inst-1'), linksSeq: 0 }).error?.issues[0]).toMatchObject({
       code: 'unrecognized_keys',
-      keys: ['journal'],
+      keys: ['links', 'journal'],
     });
   });
 

@@ -1,7 +1,9 @@
 /**
  * A child process for the multi-process store tests.
  *   writer <dir>   opens the store and writes in a tight loop, printing `flushed <seq>` after each durable flush
- *                  (journal bound 120 rows, so journal.jsonl is compacted every few flushes)
+ *                  (journal bound 120 rows, so journal.jsonl is compacted every few flushes). Each event also adds
+ *                  the link of master ticket `seq`, sets the volume of the link of `seq - 50` to 9 and removes the
+ *                  links of tickets up to `seq - 100`, so links.jsonl changes on every write and is compacted often.
  *   hold <dir>     opens the store, prints `ready`, and waits to be killed
  *   open <dir>     tries to open the store once and prints the outcome as JSON
  */
@@ -31,6 +33,17 @@ try {
           followerTicket: seq, symbol: 'EURUSD', volume: 0.1, price: 1.1,
         });
         store.markProcessed('m1', `d${seq}`, seq);
+        const links = store.data.links;
+        links.push({
+          masterId: 'm1', masterTicket: seq, followerId: 'f1', followerTicket: seq, kind: 'position', followerSymbol: 'EURUSD',
+          masterSymbol: 'EURUSD', side: 'buy', volume: 0.1, masterVolume: 0.1, openedAt: seq, status: 'open',
+        });
+        const older = links.find((l) => l.masterTicket === seq - 50);
+        if (older) older.volume = 9;
+        let stale = 0;
+        while (stale < links.length && (links[stale]?.masterTicket ?? Infinity) <= seq - 100) stale++;
+        links.splice(0, stale);
+        store.changed();
       }
       await store.flush();
       process.stdout.write(`flushed ${seq}\n`);
