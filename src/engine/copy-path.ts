@@ -86,7 +86,11 @@ export class CopyPath {
     const startedAt = performance.now();
     const followers = deps.inputs.followersOf(event.masterId);
     if (event.kind === 'open') this.rememberMasterOpen(event);
-    if (event.kind === 'open' || event.kind === 'pending_place') await deps.inputs.warmSymbols(event.symbol, followers);
+    // A partial close needs the copy's volume grid too; after a restart whose start-up reads failed the cache has not
+    // loaded it (loading is once per symbol, so the steady-state path reads nothing).
+    if (event.kind === 'open' || event.kind === 'pending_place' || (event.kind === 'close' && event.volume < event.volumeBefore)) {
+      await deps.inputs.warmSymbols(event.symbol, followers);
+    }
     await deps.links.freshenTriggered(event, followers);
 
     const inputs: FollowerPlanInput[] = [];
