@@ -46,6 +46,11 @@ export interface MasterBook {
   triggered: Set<number>;
   /** True once a positions list has been applied (the first one is a baseline, not a change). */
   primed: boolean;
+  /**
+   * Set after a reconnect or a server warning: deals from the gap are lost (fxsocket-api.md §5), so the next
+   * positions list resets the lots the book counts from deals to what the master holds.
+   */
+  resyncLots?: boolean;
 }
 
 export function createMasterBook(masterId: string): MasterBook {
@@ -258,6 +263,8 @@ export function applyPositions(book: MasterBook, rows: readonly OpenedOrder[], n
       continue;
     }
     tracked.listLots = row.lots;
+    // Lots changed by deals the stream lost: later partial closes are fractions of what is held now.
+    if (book.resyncLots === true && tracked.dealVolume > 0) tracked.dealVolume = row.lots;
     if (!tracked.seenInList && tracked.stopLoss === 0 && tracked.takeProfit === 0) {
       tracked.seenInList = true;
       if (row.stopLoss === 0 && row.takeProfit === 0) continue;
@@ -306,6 +313,7 @@ export function applyPositions(book: MasterBook, rows: readonly OpenedOrder[], n
     }
   }
   book.primed = true;
+  book.resyncLots = false;
   return events;
 }
 

@@ -131,7 +131,10 @@ export class MasterFeed {
           this.handlers.onConnection('restored', this.clock.now() - this.lostAt);
           this.lostAt = null;
         }
-        if (this.everOpened || event.reconnect) this.handlers.onResync('connect');
+        if (this.everOpened || event.reconnect) {
+          this.book.resyncLots = true;
+          this.handlers.onResync('connect');
+        }
         this.everOpened = true;
         return;
       case 'closed':
@@ -143,6 +146,7 @@ export class MasterFeed {
       case 'warning':
       case 'lag':
         this.log.warn({ masterId: this.masterId, dropped: event.dropped, kind: event.type }, 'master stream dropped frames');
+        this.book.resyncLots = true;
         this.handlers.onResync('warning');
         return;
       case 'malformed':

@@ -243,6 +243,14 @@ export class Reconciler {
         return ok ? 'done' : 'failed';
       }
       case 'fix_volume': {
+        // The links to update, found before sending: an MT4 partial close reopens the rest under a new ticket and the
+        // link follows it (followSplits), so after the close the old ticket no longer finds it.
+        const targets = action.links.flatMap((update) =>
+          ledger
+            .ofMaster(masterId, action.masterTicket)
+            .filter((l) => l.followerId === action.followerId && l.followerTicket === update.followerTicket && l.status === 'open')
+            .map((link) => ({ link, update })),
+        );
         let ok = true;
         if (action.close.length > 0) {
           const plan: LegPlan = { action: 'close', followerId: action.followerId, masterTicket: action.masterTicket, tickets: action.close, linkVolumes: [], reasons: [] };
@@ -252,14 +260,11 @@ export class Reconciler {
           ok = await this.send(masterId, `fix:${action.followerId}:${action.masterTicket}:${action.current}:${action.target}`, 'r', action.open, action.symbol, action.masterVolume, now, false);
         }
         if (ok) {
-          for (const update of action.links) {
-            for (const l of ledger.ofMaster(masterId, action.masterTicket)) {
-              if (l.followerId === action.followerId && l.followerTicket === update.followerTicket && l.status === 'open') {
-                l.volume = update.volume;
-                l.masterVolume = update.masterVolume;
-                if (l.volume <= 0) l.status = 'closed';
-              }
-            }
+          for (const { link, update } of targets) {
+            if (link.status !== 'open') continue;
+            link.volume = update.volume;
+            link.masterVolume = update.masterVolume;
+            if (link.volume <= 0) link.status = 'closed';
           }
         }
         return ok ? 'done' : 'failed';

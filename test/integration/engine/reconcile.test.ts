@@ -52,6 +52,35 @@ describe('engine: reconciliation', () => {
     expect(copiesOn(w, 'apex')).toHaveLength(0);
   });
 
+  it('a volume fix on MT4 (whose partial close reopens the rest under a new ticket) keeps the link right for later closes', async () => {
+    world = await startWorld({ follow: ['mt4'] });
+    const w = world;
+    const master = w.sim.account('master');
+    const r = master.send({ symbol: 'EURUSD', operation: 'Buy', volume: 0.4 });
+    await waitCopied(w, r.order, 'open');
+    await waitFor(() => copiesOn(w, 'mt4').length === 1, 'copy');
+    await w.engine.idle();
+    const opened = copiesOn(w, 'mt4')[0]?.lots ?? 0;
+
+    // A partial close the copier never hears of (the master's socket is down): reconciliation fixes the volume.
+    const connectRuns = () => w.events.filter((e) => e.type === 'reconciled' && e.trigger === 'connect').length;
+    const before = connectRuns();
+    expect(master.dropConnections()).toBeGreaterThan(0);
+    expect(master.close(r.order, 0.2).success).toBe(true);
+    await waitFor(() => connectRuns() > before, 'reconnect reconciliation', 10_000);
+    await w.engine.idle();
+    const rows = copiesOn(w, 'mt4');
+    expect(rows.map((x) => x.lots)).toEqual([opened / 2]);
+    const [link] = w.engine.runtime.ledger.openOfFollower(w.ids.mt4);
+    expect(link).toMatchObject({ followerTicket: rows[0]?.ticket, volume: opened / 2, masterVolume: 0.2 });
+
+    // The next live partial close takes the right share of what is left.
+    master.close(r.order, 0.1);
+    await waitCopied(w, r.order, 'close');
+    await w.engine.idle();
+    await waitFor(() => copiesOn(w, 'mt4').reduce((t, x) => t + x.lots, 0) === opened / 4, 'a quarter of the copy left');
+  });
+
   it('a deleted state file is rebuilt from the broker’s tags, and the master’s closes still reach the copies', async () => {
     world = await startWorld({ follow: ['apex', 'raw', 'mt4'] });
     const w = world;

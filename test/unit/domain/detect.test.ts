@@ -138,6 +138,23 @@ describe('detect: positions list', () => {
   });
 });
 
+describe('detect: after a gap in the stream', () => {
+  it('the first list after a reconnect resets the lots counted from deals, so a later partial close is a fraction of what is held', () => {
+    const book = createMasterBook('m');
+    applyPositions(book, [], 0);
+    applyDeal(book, deal({ deal: 1, volume: 0.4 }), 1);
+    applyPositions(book, [row({ lots: 0.4 })], 2);
+    // A 0.2 partial close happened while the socket was down; its Out deal is lost.
+    book.resyncLots = true;
+    applyPositions(book, [row({ lots: 0.2 })], 3);
+    const [close] = applyDeal(book, deal({ deal: 3, entry: 'Out', type: 'Sell', volume: 0.1 }), 4);
+    expect(close).toMatchObject({ kind: 'close', volume: 0.1, volumeBefore: 0.2 });
+    // Without a gap, a list does not overrule the deals (it may come before a deal on its way).
+    applyPositions(book, [row({ lots: 0.05 })], 5);
+    expect(book.positions.get(100)?.dealVolume).toBe(0.1);
+  });
+});
+
 describe('detect: where the stream and a read of the master disagree', () => {
   it('is settled when the book matches the rows, and names every ticket a change is still on its way for', () => {
     const book = createMasterBook('m');
