@@ -17,12 +17,27 @@ export interface DailyLossGuardDeps {
   emit(event: CopierEvent): void;
 }
 
+let lastDayNumber = Number.NaN;
+let lastDay = '';
+
+/** `YYYY-MM-DD` of an epoch-ms time in UTC, computed once per day rather than once per frame. */
+function utcDay(now: number): string {
+  const n = Math.floor(now / 86_400_000);
+  if (n !== lastDayNumber) {
+    lastDayNumber = n;
+    lastDay = new Date(n * 86_400_000).toISOString().slice(0, 10);
+  }
+  return lastDay;
+}
+
 /** Applies one follower account frame to its daily loss limit; emits `follower_paused` when the limit is hit. */
 export function checkFollowerDay(deps: DailyLossGuardDeps, followerId: string, summary: AccountSummary): void {
   const cfg = deps.followerConfig(followerId);
   if (!cfg) return;
-  const day = new Date(deps.clock.now()).toISOString().slice(0, 10);
+  const day = utcDay(deps.clock.now());
   const daily = deps.state.data.daily[followerId];
+  // The day is recorded and there is nothing to check: the common case, on every account frame.
+  if (daily?.day === day && (cfg.risk.dailyLossLimit === null || cfg.paused)) return;
   if (!daily || daily.day !== day) {
     deps.state.data.daily[followerId] = { day, startBalance: summary.balance };
     deps.state.changed();

@@ -79,6 +79,7 @@ export class CopyEngine {
   readonly followers = new Map<string, FollowerState>();
   readonly accounts = new Map<string, AccountRecord>();
   readonly startedAt: number;
+  private readonly followerIndex = new Map<string, number>();
   halted: string | null = null;
   /** `master#ticket#follower` of legs whose outcome is being settled: reconciliation must not open them again. */
   readonly unsettled = new Set<string>();
@@ -257,8 +258,17 @@ export class CopyEngine {
     return this.state.data.masters.find((m) => m.accountId === id);
   }
 
+  /** Called per leg and per account frame: a position index instead of a scan of every follower (1,000 of them). */
   followerConfig(id: string): FollowerConfig | undefined {
-    return this.state.data.followers.find((f) => f.accountId === id);
+    const list = this.state.data.followers;
+    let i = this.followerIndex.get(id);
+    if (i === undefined || list[i]?.accountId !== id) {
+      // The list changed (a follower added or removed): index it again.
+      this.followerIndex.clear();
+      list.forEach((f, n) => this.followerIndex.set(f.accountId, n));
+      i = this.followerIndex.get(id);
+    }
+    return i === undefined ? undefined : list[i];
   }
 
   async startMaster(masterId: string): Promise<void> {
