@@ -214,6 +214,12 @@ function reconcileFollower(input: ReconcileInput, f: ReconcileFollowerInput, out
     const row = rowByTicket.get(l.followerTicket);
     const master = masterRows.get(l.masterTicket);
     if (row === undefined) {
+      if (f.marginMode === 'Netting' && l.kind === 'position' && sharesNetFlat(f, l.followerSymbol)) {
+        // Shares on both sides that cancel out leave no position on a netting account: nobody closed anything by
+        // hand. A share whose master is gone is taken out by an order against it (the others' exposure comes back).
+        if (master === undefined) out.actions.push(offsetFix(input, f, l, l.followerSymbol, l.volume, 0));
+        continue;
+      }
       out.actions.push(
         master === undefined
           ? { action: 'link_closed', followerId, masterTicket: l.masterTicket, followerTicket: l.followerTicket }
@@ -230,7 +236,7 @@ function reconcileFollower(input: ReconcileInput, f: ReconcileFollowerInput, out
         out.actions.push({ action: 'link_closed', followerId, masterTicket: l.masterTicket, followerTicket: l.followerTicket });
       } else if (!allOrphans && !closableByTicket(row, l.side, l.volume)) {
         // A share on the other side of the net (or larger than it): closing by ticket would trade the wrong way.
-        out.actions.push(offsetFix(input, f, l, row, l.volume, 0));
+        out.actions.push(offsetFix(input, f, l, row.symbol, l.volume, 0));
       } else {
         if (allOrphans) wholeClosed.add(l.followerTicket);
         out.actions.push(orphan(followerId, l.masterTicket, row, l, allOrphans ? null : l.volume));
@@ -444,7 +450,7 @@ function sharedDrift(
   if (take === 0) return;
   const after = currentSteps - take;
   if (!closableByTicket(row, link.side, stepsToLots(take, grid))) {
-    out.actions.push(offsetFix(input, f, link, row, stepsToLots(take, grid), master.lots));
+    out.actions.push(offsetFix(input, f, link, row.symbol, stepsToLots(take, grid), master.lots));
     return;
   }
   out.actions.push({
@@ -513,6 +519,13 @@ function stopsCheck(
   }
 }
 
+/** True when this follower's live position shares on `symbol` (all masters) cancel out: a flat netting position. */
+function sharesNetFlat(f: ReconcileFollowerInput, symbol: string): boolean {
+  let net = 0;
+  for (const o of f.links) if (o.status === 'open' && o.kind === 'position' && o.followerSymbol === symbol) net += o.side === 'buy' ? o.volume : -o.volume;
+  return Math.abs(net) < 1e-9;
+}
+
 /** True when `volume` of a `side` share can be closed by ticket: the net row is on that side and holds it. */
 function closableByTicket(row: OpenedOrder, side: 'buy' | 'sell', volume: number): boolean {
   return sideOf(row.type) === side && row.lots >= volume - 1e-9;
@@ -522,7 +535,7 @@ function closableByTicket(row: OpenedOrder, side: 'buy' | 'sell', volume: number
  * Shrinks a netting share by `volume` with an order on the other side (see `offsets` in plan.ts): a `fix_volume`
  * whose open leg closes the share. `masterVolume` is the link's master volume after (0 when the master is gone).
  */
-function offsetFix(input: ReconcileInput, f: ReconcileFollowerInput, link: CopyLink, row: OpenedOrder, volume: number, masterVolume: number): ReconcileAction {
+function offsetFix(input: ReconcileInput, f: ReconcileFollowerInput, link: CopyLink, symbol: string, volume: number, masterVolume: number): ReconcileAction {
   const side = oppositeSide(link.side);
   const after = roundLots(link.volume - volume);
   const change = { masterTicket: link.masterTicket, followerTicket: link.followerTicket, volumeBefore: link.volume, volumeAfter: after, masterVolumeAfter: after > 0 ? masterVolume : 0 };
@@ -530,7 +543,7 @@ function offsetFix(input: ReconcileInput, f: ReconcileFollowerInput, link: CopyL
     action: 'fix_volume',
     followerId: f.config.accountId,
     masterTicket: link.masterTicket,
-    symbol: row.symbol,
+    symbol,
     current: link.volume,
     target: after,
     masterVolume,
@@ -539,7 +552,7 @@ function offsetFix(input: ReconcileInput, f: ReconcileFollowerInput, link: CopyL
       action: 'open',
       followerId: f.config.accountId,
       masterTicket: link.masterTicket,
-      symbol: row.symbol,
+      symbol,
       operation: side === 'buy' ? 'Buy' : 'Sell',
       side,
       volume: roundLots(volume),

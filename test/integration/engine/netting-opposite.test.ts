@@ -46,4 +46,26 @@ describe('engine: netting follower, master on both sides', () => {
     const again = await w.engine.control.reconcile({ apply: false });
     expect(again.followers.flatMap((f) => f.actions)).toEqual([]);
   });
+  it('shares that cancel out (a flat netting position) are not taken for copies closed by hand', async () => {
+    world = await startWorld({ follow: ['raw'] });
+    const w = world;
+    const master = w.sim.account('master');
+    const buy = master.send({ symbol: 'EURUSD', operation: 'Buy', volume: 0.4 });
+    await waitCopied(w, buy.order, 'open');
+    const sell = master.send({ symbol: 'EURUSD', operation: 'Sell', volume: 0.4 });
+    await waitCopied(w, sell.order, 'open');
+    await w.engine.idle();
+    await waitFor(() => copiesOn(w, 'raw').length === 0, 'flat: no position on the netting follower');
+    const report = await w.engine.control.reconcile({ apply: true });
+    expect(report.followers.flatMap((f) => f.actions)).toEqual([]);
+    expect(w.engine.runtime.ledger.openOfFollower(w.ids.raw)).toHaveLength(2);
+
+    // Closing one side brings the other side's exposure back.
+    master.close(buy.order);
+    await waitCopied(w, buy.order, 'close');
+    await waitFor(() => net(w) === -0.4, 'net sell 0.4');
+    master.close(sell.order);
+    await waitCopied(w, sell.order, 'close');
+    await waitFor(() => copiesOn(w, 'raw').length === 0, 'flat again');
+  });
 });

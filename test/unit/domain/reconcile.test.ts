@@ -206,6 +206,17 @@ describe('reconcile examples', () => {
     ]);
   });
 
+  it('netting: shares that cancel out leave no position, which is not a copy closed by hand', () => {
+    // Master 5001 bought 0.3, master 1 (another master) sold 0.3: the netting follower is flat, its row gone.
+    const links = [link({ volume: 0.3, side: 'buy' }), link({ masterId: 'other', masterTicket: 1, volume: 0.3, side: 'sell' })];
+    expect(reconcile(input([masterRow(5001, { lots: 0.3 })], [], links, { marginMode: 'Netting' })).actions).toEqual([]);
+    // Master 5001 is gone: its buy share comes out with a sell, which brings back the other master's sell exposure.
+    const r = reconcile(input([], [], links, { marginMode: 'Netting' }));
+    expect(r.actions).toMatchObject([{ action: 'fix_volume', masterTicket: 5001, target: 0, open: { operation: 'Sell', volume: 0.3, offsets: [{ volumeAfter: 0 }] } }]);
+    // On a hedging follower a missing row is still a copy closed by hand.
+    expect(reconcile(input([masterRow(5001, { lots: 0.3 })], [], links)).actions.map((a) => a.action)).toEqual(['mark_detached']);
+  });
+
   it('netting: an orphan share of a shared position closes only that share', () => {
     const links = [link({ volume: 0.2 }), link({ masterId: 'other', masterTicket: 1, volume: 0.3 })];
     const r = reconcile(input([], [copyRow(9001, 5001, { lots: 0.5 })], links, { marginMode: 'Netting' }));
