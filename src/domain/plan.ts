@@ -440,25 +440,35 @@ function closableByTicket(net: number, side: Side, volume: number): boolean {
 }
 
 /** The order that closes `volume` of a `side` share of a netting position by trading against it (see `offsets`). */
-function offsetLeg(f: FollowerPlanInput, ctx: PlanContext, masterId: string, masterTicket: number, group: readonly CopyLink[], volume: number, offsets: LinkVolumeChange[], reasons: Reason[]): LegPlan {
-  const first = group[0] as CopyLink;
-  const side = oppositeSide(first.side);
+/**
+ * The order that takes `volume` out of a netting `share` by trading against it (see `offsets`): the opposite side,
+ * no SL/TP, tagged with the share's master position.
+ */
+export function offsetOrder(share: CopyLink, volume: number, magic: number, offsets: LinkVolumeChange[], reasons: Reason[], slippage?: number): Extract<LegPlan, { action: 'open' }> {
+  const side = oppositeSide(share.side);
   return {
     action: 'open',
-    followerId: f.config.accountId,
-    masterTicket,
-    symbol: first.followerSymbol,
+    followerId: share.followerId,
+    masterTicket: share.masterTicket,
+    symbol: share.followerSymbol,
     operation: side === 'buy' ? 'Buy' : 'Sell',
     side,
     volume: roundLots(volume),
     stopLoss: 0,
     takeProfit: 0,
-    comment: copyComment(masterId, masterTicket),
-    magic: ctx.magic,
-    ...(ctx.slippagePoints === undefined ? {} : { slippage: ctx.slippagePoints }),
+    comment: copyComment(share.masterId, share.masterTicket),
+    magic,
+    ...(slippage === undefined ? {} : { slippage }),
     offsets,
-    reasons: [...reasons, reason('shared_position', { ticket: first.followerTicket, volume: roundLots(volume), offset: 1 })],
+    reasons,
   };
+}
+
+/** `offsetOrder` for the links of one master position on a shared netting ticket, closing `volume` of them. */
+function offsetLeg(ctx: PlanContext, group: readonly CopyLink[], volume: number, offsets: LinkVolumeChange[], reasons: Reason[]): LegPlan {
+  const first = group[0] as CopyLink;
+  const why = [...reasons, reason('shared_position', { ticket: first.followerTicket, volume: roundLots(volume), offset: 1 })];
+  return offsetOrder(first, volume, ctx.magic, offsets, why, ctx.slippagePoints);
 }
 
 function planClose(event: MasterClose, f: FollowerPlanInput, ctx: PlanContext): LegPlan[] {
@@ -497,7 +507,7 @@ function planClose(event: MasterClose, f: FollowerPlanInput, ctx: PlanContext): 
     if (full) {
       const total = roundLots(group.reduce((s, l) => s + l.volume, 0));
       if (shared && !closableByTicket(netOf(f, followerTicket), group[0]?.side ?? 'buy', total)) {
-        offsets.push(offsetLeg(f, ctx, event.masterId, ticket, group, total, group.map((l) => change(l, 0, 0)), reasons.filter((r) => r.code === 'partial_close')));
+        offsets.push(offsetLeg(ctx, group, total, group.map((l) => change(l, 0, 0)), reasons.filter((r) => r.code === 'partial_close')));
         continue;
       }
       if (shared) {
@@ -530,7 +540,7 @@ function planClose(event: MasterClose, f: FollowerPlanInput, ctx: PlanContext): 
     }
     if (ticketClose <= 0) continue;
     if (shared && !closableByTicket(netOf(f, followerTicket), group[0]?.side ?? 'buy', ticketClose)) {
-      offsets.push(offsetLeg(f, ctx, event.masterId, ticket, group, ticketClose, changes, reasons.filter((r) => r.code === 'partial_close')));
+      offsets.push(offsetLeg(ctx, group, ticketClose, changes, reasons.filter((r) => r.code === 'partial_close')));
       continue;
     }
     linkVolumes.push(...changes);

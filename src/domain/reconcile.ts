@@ -20,7 +20,7 @@
  */
 import type { CopyLink } from './ledger.js';
 import type { FollowerPlanInput, LegPlan, PlanContext, CloseTicket } from './plan.js';
-import { planOpen, planPendingPlace, roundPrice } from './plan.js';
+import { offsetOrder, planOpen, planPendingPlace, roundPrice } from './plan.js';
 import type { ReasonCode } from './reasons.js';
 import { checkCloseOnly, checkMargin, checkPaused, checkTradeMode, deviationPoints, mapStops, oppositeSide } from './rules.js';
 import { sizeVolume } from './sizing.js';
@@ -536,7 +536,6 @@ function closableByTicket(row: OpenedOrder, side: 'buy' | 'sell', volume: number
  * whose open leg closes the share. `masterVolume` is the link's master volume after (0 when the master is gone).
  */
 function offsetFix(input: ReconcileInput, f: ReconcileFollowerInput, link: CopyLink, symbol: string, volume: number, masterVolume: number): ReconcileAction {
-  const side = oppositeSide(link.side);
   const after = roundLots(link.volume - volume);
   const change = { masterTicket: link.masterTicket, followerTicket: link.followerTicket, volumeBefore: link.volume, volumeAfter: after, masterVolumeAfter: after > 0 ? masterVolume : 0 };
   return {
@@ -548,21 +547,7 @@ function offsetFix(input: ReconcileInput, f: ReconcileFollowerInput, link: CopyL
     target: after,
     masterVolume,
     close: [],
-    open: {
-      action: 'open',
-      followerId: f.config.accountId,
-      masterTicket: link.masterTicket,
-      symbol,
-      operation: side === 'buy' ? 'Buy' : 'Sell',
-      side,
-      volume: roundLots(volume),
-      stopLoss: 0,
-      takeProfit: 0,
-      comment: copyComment(input.master.accountId, link.masterTicket),
-      magic: input.magic,
-      offsets: [change],
-      reasons: [],
-    },
+    open: offsetOrder(link, volume, input.magic, [change], []),
     links: [{ followerTicket: link.followerTicket, volume: after, masterVolume: after > 0 ? masterVolume : 0 }],
   };
 }

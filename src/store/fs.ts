@@ -2,9 +2,9 @@
  * Small file-system helpers for durability: directory fsync, a real write probe, and removal of temp files left by
  * a crash.
  */
-import { randomBytes } from 'node:crypto';
-import { mkdir, open, readdir, unlink } from 'node:fs/promises';
-import { basename, join } from 'node:path';
+import { randomBytes, randomInt } from 'node:crypto';
+import { mkdir, open, readdir, rename, unlink, type FileHandle } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
 import { dataDirError } from './errors.js';
 
 /**
@@ -21,6 +21,29 @@ export async function fsyncDir(dir: string): Promise<void> {
     if (code !== 'EINVAL' && code !== 'ENOTSUP' && code !== 'EISDIR') throw err;
   } finally {
     await handle.close();
+  }
+}
+
+/**
+ * Replaces `path` with what `fill` writes: a temp file (named like write-file-atomic's, so a start after a crash
+ * midway removes a leftover one), fsynced, renamed over `path`, directory fsynced. On failure the temp file is removed
+ * and the error rethrown; `path` is untouched.
+ */
+export async function replaceFile(path: string, fill: (handle: FileHandle) => Promise<void>): Promise<void> {
+  const tmp = `${path}.${randomInt(2 ** 47)}`;
+  try {
+    const handle = await open(tmp, 'wx');
+    try {
+      await fill(handle);
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+    await rename(tmp, path);
+    await fsyncDir(dirname(path));
+  } catch (err) {
+    await unlink(tmp).catch(() => undefined);
+    throw err;
   }
 }
 

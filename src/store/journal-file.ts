@@ -14,17 +14,15 @@
  *   fsync, rename, directory fsync), serialised in slices so the event loop is not held for long. The same rewrite
  *   follows a failed append (whose bytes on disk are unknown) and replaces a file that disappeared.
  */
-import { randomInt } from 'node:crypto';
 import { constants } from 'node:fs';
-import { open, readFile, rename, unlink, type FileHandle } from 'node:fs/promises';
-import { dirname } from 'node:path';
+import { open, readFile, type FileHandle } from 'node:fs/promises';
 import { setImmediate as yieldToLoop } from 'node:timers/promises';
 import type { Logger } from 'pino';
 import type { z } from 'zod';
 import { FatalError } from '../domain/errors.js';
 import { formatIssues } from './codec.js';
 import { journalFileError, writeFailedError } from './errors.js';
-import { fsyncDir } from './fs.js';
+import { replaceFile } from './fs.js';
 import { journalEntrySchema, type JournalEntry } from './schema.js';
 
 /** The journal file's name inside the data directory. */
@@ -211,12 +209,9 @@ export class JournalFile {
    */
   private async writeWhole(rows: readonly JournalEntry[], validate: boolean): Promise<z.core.$ZodIssue[]> {
     const issues: z.core.$ZodIssue[] = [];
-    // Named like write-file-atomic's temp files, so a start after a crash mid-rewrite removes a leftover one.
-    const tmp = `${this.path}.${randomInt(2 ** 47)}`;
     let written = 0;
     try {
-      const handle = await open(tmp, 'wx');
-      try {
+      await replaceFile(this.path, async (handle) => {
         for (let from = 0; from < rows.length; from += SLICE) {
           if (from > 0) await yieldToLoop();
           let text = '';
@@ -233,14 +228,8 @@ export class JournalFile {
           }
           await handle.appendFile(text, 'utf8');
         }
-        await handle.sync();
-      } finally {
-        await handle.close();
-      }
-      await rename(tmp, this.path);
-      await fsyncDir(dirname(this.path));
+      });
     } catch (err) {
-      await unlink(tmp).catch(() => undefined);
       this.needsRewrite = true;
       throw writeFailedError(this.path, err);
     }

@@ -28,10 +28,8 @@
  *   then this write's changes, in a temp file renamed over the old one, serialised in slices so the event loop is
  *   not held for long.
  */
-import { randomInt } from 'node:crypto';
 import { constants } from 'node:fs';
-import { open, readFile, rename, unlink, type FileHandle } from 'node:fs/promises';
-import { dirname } from 'node:path';
+import { open, readFile, unlink, type FileHandle } from 'node:fs/promises';
 import { setImmediate as yieldToLoop } from 'node:timers/promises';
 import type { Logger } from 'pino';
 import { z } from 'zod';
@@ -39,7 +37,7 @@ import { FatalError } from '../domain/errors.js';
 import type { CopyLink } from '../domain/ledger.js';
 import { formatIssues } from './codec.js';
 import { writeFailedError } from './errors.js';
-import { fsyncDir } from './fs.js';
+import { replaceFile } from './fs.js';
 import { copyLinkSchema } from './schema.js';
 
 /** The links file's name inside the data directory. */
@@ -407,11 +405,8 @@ export class LinksFile {
   private async rewrite(batch: LinksBatch): Promise<void> {
     const base = this.slots;
     const baseSeq = this.seq;
-    // Named like write-file-atomic's temp files, so a start after a crash mid-rewrite removes a leftover one.
-    const tmp = `${this.path}.${randomInt(2 ** 47)}`;
     try {
-      const handle = await open(tmp, 'wx');
-      try {
+      await replaceFile(this.path, async (handle) => {
         for (let from = 0; from < base.snaps.length; from += SLICE) {
           if (from > 0) await yieldToLoop();
           const put: [number, CopyLink][] = [];
@@ -420,14 +415,8 @@ export class LinksFile {
           await handle.appendFile(`${JSON.stringify(line)}\n`, 'utf8');
         }
         if (batch.text !== '') await handle.appendFile(batch.text, 'utf8');
-        await handle.sync();
-      } finally {
-        await handle.close();
-      }
-      await rename(tmp, this.path);
-      await fsyncDir(dirname(this.path));
+      });
     } catch (err) {
-      await unlink(tmp).catch(() => undefined);
       this.needsRewrite = true;
       throw writeFailedError(this.path, err);
     }
