@@ -16,7 +16,8 @@
  *   them): a modification missed while the copier was down is applied here. Shared netting rows are left alone.
  * - Master tickets in `master.busy` (a change the stream reported but the copier has not applied yet, or the stream
  *   and the read disagree) are left alone: the live path is about to apply that change, and doing it here as well
- *   would apply it twice. Adopting a tagged row is still done (it only records what exists).
+ *   would apply it twice. Adopting a tagged row is still done (it only records what exists). Follower rows in a
+ *   follower's `busyRows` (a leg on them is being settled) are left alone entirely.
  */
 import type { CopyLink } from './ledger.js';
 import type { FollowerPlanInput, LegPlan, PlanContext, CloseTicket } from './plan.js';
@@ -36,6 +37,12 @@ type Detail = Record<string, number | string>;
 export interface ReconcileFollowerInput extends FollowerPlanInput {
   /** Every open row of the follower (`/OpenedOrders` or the `positions` topic); non-copies are ignored. */
   rows: readonly OpenedOrder[];
+  /**
+   * Follower tickets with a leg whose outcome is still being settled (any master): every link on them is left alone
+   * this run. Their row may already show the order's effect while the ledger does not, and on a netting row that
+   * mismatch looks like shares closed by hand.
+   */
+  busyRows?: ReadonlySet<number>;
 }
 
 /** Inputs of one reconciliation run for one master. */
@@ -121,7 +128,15 @@ export type ReconcileAction =
       was: { price: number; stopLoss: number; takeProfit: number };
     }
   /** The ledger's copy is gone from the follower while the master is open: the owner closed it; never reopen. */
-  | { action: 'mark_detached'; followerId: string; masterTicket: number; followerTicket: number; symbol: string }
+  | {
+      action: 'mark_detached';
+      followerId: string;
+      masterTicket: number;
+      followerTicket: number;
+      symbol: string;
+      /** The copy was a pending order: it left the follower unfilled (cancelled by the broker, e.g. no margin when it triggered, or deleted by hand). */
+      pending: boolean;
+    }
   /** A tagged follower row the ledger does not know: add this link (rebuilds state from the broker alone). */
   | { action: 'adopt'; followerId: string; link: CopyLink }
   /** The ledger's copy and the master position are both gone: close the link. */
@@ -177,10 +192,11 @@ function reconcileFollower(input: ReconcileInput, f: ReconcileFollowerInput, out
   const claimed = new Set(f.links.filter((l) => l.status !== 'closed').map((l) => l.followerTicket));
   const links: CopyLink[] = f.links.filter((l) => l.masterId === masterId);
   const busy = input.master.busy ?? new Set<number>();
+  const busyRows = f.busyRows ?? new Set<number>();
 
   // 1. Tagged rows the ledger does not know: adopt when the master still has it, close otherwise.
   for (const row of copies) {
-    if (claimed.has(row.ticket)) continue;
+    if (claimed.has(row.ticket) || busyRows.has(row.ticket)) continue;
     const tag = parseCopyComment(row.comment);
     if (tag === null) continue;
     const master = masterRows.get(tag.masterTicket);
@@ -210,7 +226,7 @@ function reconcileFollower(input: ReconcileInput, f: ReconcileFollowerInput, out
   const live = new Map<number, CopyLink[]>();
   const wholeClosed = new Set<number>();
   for (const l of links) {
-    if (l.status !== 'open' || busy.has(l.masterTicket)) continue;
+    if (l.status !== 'open' || busy.has(l.masterTicket) || busyRows.has(l.followerTicket)) continue;
     const row = rowByTicket.get(l.followerTicket);
     const master = masterRows.get(l.masterTicket);
     if (row === undefined) {
@@ -223,7 +239,7 @@ function reconcileFollower(input: ReconcileInput, f: ReconcileFollowerInput, out
       out.actions.push(
         master === undefined
           ? { action: 'link_closed', followerId, masterTicket: l.masterTicket, followerTicket: l.followerTicket }
-          : { action: 'mark_detached', followerId, masterTicket: l.masterTicket, followerTicket: l.followerTicket, symbol: l.followerSymbol },
+          : { action: 'mark_detached', followerId, masterTicket: l.masterTicket, followerTicket: l.followerTicket, symbol: l.followerSymbol, pending: l.kind === 'pending' },
       );
       continue;
     }
@@ -339,10 +355,19 @@ function driftCheck(
   }
   const current = roundLots(rows.reduce((s, r) => s + (r?.lots ?? 0), 0));
 
-  const target = driftTarget(f, ctx, master, group, spec);
+  let target = driftTarget(f, ctx, master, group, spec);
   if (target === null) return;
   const currentSteps = lotsToStepsRound(current, grid);
-  const targetSteps = lotsToStepsRound(target, grid);
+  let targetSteps = lotsToStepsRound(target, grid);
+  if (targetSteps > currentSteps) {
+    // A top-up adds exposure: never past what sizing the master's position now would give. The ledger's ratio can be
+    // off when a close's outcome was never settled and a later partial close was planned from the old volume.
+    const sized = sizedTarget(f, ctx, master, group, spec);
+    if (sized !== null && lotsToStepsRound(sized, grid) < targetSteps) {
+      targetSteps = Math.max(currentSteps, lotsToStepsRound(sized, grid));
+      target = stepsToLots(targetSteps, grid);
+    }
+  }
   if (currentSteps === targetSteps) return;
 
   const followerId = f.config.accountId;
@@ -574,6 +599,11 @@ function driftTarget(f: ReconcileFollowerInput, ctx: PlanContext, master: Opened
     if (steps === 0 || steps < grid.minSteps) return 0;
     return stepsToLots(Math.min(steps, grid.maxSteps), grid);
   }
+  return sizedTarget(f, ctx, master, group, spec);
+}
+
+/** The copy's volume sized afresh from the master's volume now (the follower's sizing rule), or null when it cannot be. */
+function sizedTarget(f: ReconcileFollowerInput, ctx: PlanContext, master: OpenedOrder, group: readonly CopyLink[], spec: SymbolSpec): number | null {
   const cfg = f.config;
   const first = group[0];
   const masterSide = sideOf(master.type);

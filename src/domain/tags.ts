@@ -112,7 +112,9 @@ const SAFE_EVENT = /^[A-Za-z0-9._#@+=:-]*$/;
 
 /**
  * The `Idempotency-Key` of one batch: `fxm:<masterId>:<scope>:<eventId>` when that is short and unambiguous,
- * otherwise `fxmh:<short>:<128-bit digest>`. Always 1–128 printable ASCII characters, a pure function of its inputs.
+ * otherwise `fxmh:<short>:<kind>:<128-bit digest>`, where `kind` is the event id's leading word (`fix`, `rec`, `stops`…;
+ * `x` when it has none), so a hashed key still says what sent it. Always 1–128 printable ASCII characters, a pure
+ * function of its inputs.
  *
  * `scope` separates batches of one master event (e.g. `open`, `close`, `modify`, `reconcile:<runId>`).
  */
@@ -131,5 +133,6 @@ export function idempotencyKey(masterId: string, eventId: string, scope: string)
   const raw = `${masterId.length}:${masterId}|${scope.length}:${scope}|${eventId}`;
   const a = fnv1a64(raw, 0xcbf29ce484222325n).toString(16).padStart(16, '0');
   const b = fnv1a64(`${raw}#`, 0x84222325cbf29ce4n).toString(16).padStart(16, '0');
-  return `fxmh:${masterShortId(masterId)}:${a}${b}`;
+  const kind = /^([a-z]{1,12}):/.exec(eventId)?.[1] ?? 'x';
+  return `fxmh:${masterShortId(masterId)}:${kind}:${a}${b}`;
 }

@@ -3,13 +3,11 @@
  * `RejectedError` with a stable code and a sentence that can be shown to the user as is. Configuration changes are
  * flushed to disk before the call returns.
  */
-import { z } from 'zod';
 import type { AccountId, Filters, FollowerConfig, RiskLimits, Sizing } from '../domain/config.js';
 import { defaultFollower } from '../domain/config.js';
 import { RejectedError } from '../domain/errors.js';
 import { previewSizing } from '../domain/sizing.js';
-import { idempotencyKey, parseCopyComment, isCopyOrder } from '../domain/tags.js';
-import { sideOf } from '../domain/trading.js';
+import { idempotencyKey } from '../domain/tags.js';
 import type {
   AccountView,
   CloseAllResult,
@@ -20,53 +18,10 @@ import type {
   SizingPreviewRow,
   StatusView,
 } from './control-types.js';
+import { filtersPatchSchema, invalid, riskPatchSchema, sizingSchema } from './control-schemas.js';
+import { positionViews, statusView } from './control-views.js';
 import type { CopyEngine } from './engine.js';
 import type { ReconcileReport } from './events.js';
-
-const positive = (name: string, max: number) =>
-  z.number({ error: `${name} must be a number` }).refine((v) => Number.isFinite(v) && v > 0 && v <= max, { message: `${name} must be greater than 0 and at most ${max}` });
-
-/** Validation of sizing settings; exported for the bot's argument parsing. */
-export const sizingSchema = z.discriminatedUnion('mode', [
-  z.object({ mode: z.literal('multiplier'), multiplier: positive('multiplier', 100) }),
-  z.object({ mode: z.literal('fixed'), lots: positive('lots', 1000) }),
-  z.object({ mode: z.literal('balance_ratio'), multiplier: positive('multiplier', 100) }),
-  z.object({ mode: z.literal('equity_ratio'), multiplier: positive('multiplier', 100) }),
-  z.object({ mode: z.literal('risk_percent'), percent: positive('percent', 100) }),
-]);
-
-const filtersPatchSchema = z
-  .object({
-    symbolsAllow: z.array(z.string().min(1).max(40)).max(500),
-    symbolsDeny: z.array(z.string().min(1).max(40)).max(500),
-    sides: z.enum(['both', 'buy', 'sell']),
-    reverse: z.boolean(),
-    copySlTp: z.boolean(),
-    copyPending: z.boolean(),
-  })
-  .partial()
-  .strict();
-
-const nullablePositive = (name: string, max: number) => positive(name, max).nullable();
-
-const riskPatchSchema = z
-  .object({
-    maxLot: nullablePositive('maxLot', 1000),
-    maxOpenPositions: z.number().int().min(1).max(10_000).nullable(),
-    marginCheck: z.enum(['skip', 'reduce', 'off']),
-    marginUsageMax: positive('marginUsageMax', 1),
-    maxPriceDeviationPoints: z.number().int().min(0).max(1_000_000).nullable(),
-    dailyLossLimit: nullablePositive('dailyLossLimit', 1e12),
-    closeOnly: z.boolean(),
-    belowMin: z.enum(['skip', 'round_up']),
-  })
-  .partial()
-  .strict();
-
-function invalid(code: string, error: z.ZodError): RejectedError {
-  const message = error.issues.map((i) => (i.path.length > 0 ? `${i.path.join('.')}: ${i.message}` : i.message)).join('; ');
-  return new RejectedError(code, message);
-}
 
 export class EngineControl implements ControlApi {
   private readonly engine: CopyEngine;
@@ -315,32 +270,7 @@ export class EngineControl implements ControlApi {
 
   async positions(followerId?: AccountId): Promise<PositionView[]> {
     const ids = followerId !== undefined ? [this.requireFollower(followerId).accountId] : this.data.followers.map((f) => f.accountId);
-    const out: PositionView[] = [];
-    for (const id of ids) {
-      const f = this.engine.followers.get(id);
-      if (!f) continue;
-      const links = this.engine.ledger.ofFollower(id);
-      for (const row of f.positions) {
-        const link = links.find((l) => l.followerTicket === row.ticket && l.status === 'open');
-        const tag = isCopyOrder(row, this.engine.options.magic) ? parseCopyComment(row.comment) : null;
-        out.push({
-          followerId: id,
-          followerName: this.engine.accountName(id),
-          ticket: row.ticket,
-          symbol: row.symbol,
-          side: sideOf(row.type),
-          kind: row.kind === 'Pending' ? 'pending' : 'position',
-          volume: row.lots,
-          openPrice: row.openPrice,
-          stopLoss: row.stopLoss,
-          takeProfit: row.takeProfit,
-          profit: row.profit,
-          masterId: link?.masterId ?? null,
-          masterTicket: link?.masterTicket ?? tag?.masterTicket ?? null,
-        });
-      }
-    }
-    return out;
+    return positionViews(this.engine, ids);
   }
 
   reconcile(options: { followerId?: AccountId; apply: boolean }): Promise<ReconcileReport> {
@@ -388,31 +318,6 @@ export class EngineControl implements ControlApi {
   }
 
   status(): StatusView {
-    const e = this.engine;
-    const lastEvents = [...e.masters.values()].map((m) => m.feed.lastEventAt).filter((t): t is number => t !== null);
-    return {
-      startedAt: e.startedAt,
-      paused: this.data.masters.length > 0 && this.data.masters.every((m) => m.paused),
-      halted: e.halted,
-      masters: this.data.masters.map((m) => ({
-        id: m.accountId,
-        name: e.accountName(m.accountId),
-        paused: m.paused,
-        streaming: e.masters.get(m.accountId)?.feed.streaming ?? false,
-        lastEventAt: e.masters.get(m.accountId)?.feed.lastEventAt ?? null,
-      })),
-      followers: this.data.followers.map((f) => ({
-        id: f.accountId,
-        name: e.accountName(f.accountId),
-        paused: f.paused,
-        pausedReason: f.pausedReason,
-        streaming: e.followers.get(f.accountId)?.streaming ?? false,
-        masters: [...f.masters],
-        openCopies: e.ledger.ofFollower(f.accountId).filter((l) => l.status === 'open').length,
-      })),
-      copyLagMs: { p50: e.metrics.copyLagMs.quantile(0.5), p99: e.metrics.copyLagMs.quantile(0.99), samples: e.metrics.copyLagMs.size },
-      lastMasterEventAt: lastEvents.length > 0 ? Math.max(...lastEvents) : null,
-      pendingLegs: this.data.pending.length,
-    };
+    return statusView(this.engine);
   }
 }

@@ -87,7 +87,7 @@ export class CopyEngine {
   private readonly reconciler: Reconciler;
   private readonly processed: ProcessedEvents;
   private readonly policy: BatchSendPolicyHolder;
-  private readonly links: LinkTracker;
+  readonly links: LinkTracker;
   private readonly inputs: PlanInputs;
   private readonly marketClosed: MarketClosedQueue;
   private readonly settler: OutcomeSettler;
@@ -142,6 +142,9 @@ export class CopyEngine {
       ...shared,
       broker: this.broker,
       maxCopyAgeMs: this.options.maxCopyAgeMs,
+      magic: this.options.magic,
+      nettingFollowersOf: (masterId) => this.inputs.followersOf(masterId).map((f) => f.accountId).filter((id) => this.followers.get(id)?.marginMode === 'Netting'),
+      ledgerChanged: () => this.state.changed(),
       isProcessed: (id, eventId) => this.processed.has(id, eventId),
       processEvent: (event, receivedAt) => this.processEvent(event, receivedAt),
     };

@@ -36,7 +36,7 @@ export function createEngine(deps: EngineDeps): Engine {
 export { DEFAULT_ENGINE_OPTIONS } from './engine.js';
 export type { EngineDeps, EngineOptions, EngineMetrics } from './engine.js';
 export { systemClock } from './clock.js';
-export { sizingSchema } from './control.js';
+export { sizingSchema } from './control-schemas.js';
 export type * from './control-types.js';
 export type * from './events.js';
 export type { AccountRecord, BrokerPort, Clock, EngineState, JournalRow, Logger, PendingLeg, StatePort, StreamPort, TerminalPort } from './ports.js';

@@ -5,17 +5,23 @@
 import type { FollowerConfig } from '../domain/config.js';
 import type { MasterBook } from '../domain/detect.js';
 import type { MasterEvent } from '../domain/events.js';
-import type { OpenedOrder } from '../domain/trading.js';
+import type { HistoryDeal, OpenedOrder } from '../domain/trading.js';
+import { sleepOn } from './clock.js';
 import type { LegExecution } from './executor.js';
 import type { FollowerState } from './follower-state.js';
 import type { LedgerIndex } from './ledger-index.js';
-import type { Logger } from './ports.js';
+import type { Clock, Logger } from './ports.js';
+import { retryRead } from './retry-read.js';
+
+/** Waits between attempts of a follower history read (a transient 5xx must not make a filled copy look deleted). */
+const HISTORY_READ_WAITS_MS = [250, 500, 1_000] as const;
 
 /** What the link tracker reads: follower caches, the ledger, the masters' books. */
 export interface LinkTrackerDeps {
   readonly followers: ReadonlyMap<string, FollowerState>;
   readonly ledger: LedgerIndex;
   readonly log: Logger;
+  readonly clock: Clock;
   /** Magic number on every follower order. */
   readonly magic: number;
   /** The book of a running master, or undefined. */
@@ -86,6 +92,53 @@ export class LinkTracker {
       if (stale) reads.push(f.refreshPositions().catch((e: unknown) => this.deps.log.warn({ followerId: f.id, err: String(e) }, 'follower orders unavailable')));
     }
     if (reads.length > 0) await Promise.all(reads);
+    // Still no position under the pending's ticket on a netting account: it may have filled into the net position.
+    const masterFilled = (masterId: string, ticket: number) => this.deps.masterBook(masterId)?.positions.has(ticket) === true;
+    for (const cfg of followers) {
+      const f = this.deps.followers.get(cfg.accountId);
+      if (f?.marginMode === 'Netting' && this.deps.ledger.ofMaster(event.masterId, event.position).some((l) => l.followerId === f.id && l.status === 'open' && l.kind === 'pending')) {
+        await this.resolveNettingFills(f.id, masterFilled);
+      }
+    }
+  }
+
+  /**
+   * On a netting account a pending copy that triggers merges into the symbol's one position, and when it flattens that
+   * position no row is left at all: its ticket never shows as a position, so the link would look like a pending
+   * deleted unfilled. For links of master orders that have filled (`masterFilled`) whose row is gone, the follower's
+   * deals decide: a deal of that order means it filled, and the link becomes a position share on the net row (or on
+   * none, when the account is flat). Read only when such a link exists; a failed read leaves the links as they are.
+   */
+  async resolveNettingFills(followerId: string, masterFilled: (masterId: string, masterTicket: number) => boolean): Promise<boolean> {
+    const f = this.deps.followers.get(followerId);
+    if (!f || f.marginMode !== 'Netting') return false;
+    const rows = rowsByTicket(f.positions);
+    const suspects = this.deps.ledger
+      .ofFollower(followerId)
+      .filter((l) => l.status === 'open' && l.kind === 'pending' && !rows.has(l.followerTicket) && masterFilled(l.masterId, l.masterTicket));
+    if (suspects.length === 0) return false;
+    let deals: HistoryDeal[];
+    try {
+      deals = await retryRead(() => f.terminal.orderHistory(), sleepOn(this.deps.clock), HISTORY_READ_WAITS_MS);
+    } catch (error) {
+      this.deps.log.warn({ followerId, err: String(error) }, 'follower history unavailable; filled pending copies not checked');
+      return false;
+    }
+    const filledOrders = new Set(deals.filter((d) => d.entry === 'In' || d.entry === 'Out' || d.entry === 'InOut').map((d) => d.order));
+    let changed = false;
+    for (const link of suspects) {
+      if (!filledOrders.has(link.followerTicket)) continue;
+      link.kind = 'position';
+      // On the net row, or (flat) with the shares it cancelled out, so they are one position to the planner.
+      const net = f.positions.find((p) => p.kind === 'Position' && p.symbol === link.followerSymbol);
+      const sibling = this.deps.ledger
+        .ofFollower(followerId)
+        .find((o) => o !== link && o.status === 'open' && o.kind === 'position' && o.followerSymbol === link.followerSymbol);
+      const ticket = net?.ticket ?? sibling?.followerTicket;
+      if (ticket !== undefined) link.followerTicket = ticket;
+      changed = true;
+    }
+    return changed;
   }
 
   /** After partial closes on MT4 followers: read their rows now, so the next event finds the reopened rest. */

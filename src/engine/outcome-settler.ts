@@ -4,11 +4,14 @@
  */
 import type { MasterEvent } from '../domain/events.js';
 import { isCopyOf, parseCopyComment } from '../domain/tags.js';
+import type { OpenedOrder } from '../domain/trading.js';
 import { applyExecution } from './apply-results.js';
 import type { EventFacts } from './apply-results.js';
 import { sleepOn } from './clock.js';
+import { retryRead } from './retry-read.js';
 import type { CopierEvent, LegOutcome } from './events.js';
 import type { Executor, LegExecution } from './executor.js';
+import type { LegPlan } from '../domain/plan.js';
 import type { FollowerState } from './follower-state.js';
 import type { LedgerIndex } from './ledger-index.js';
 import type { Clock, JournalRow, Logger } from './ports.js';
@@ -30,6 +33,15 @@ export interface OutcomeSettlerDeps {
   emit(event: CopierEvent): void;
   requestReconcile(trigger: 'warning'): void;
 }
+
+/**
+ * Waits before each further read of the follower's orders when one fails with a retryable error. Settling from the
+ * broker's rows is the only safe way to learn a leg's outcome, and a later event for the same copy plans from the
+ * ledger this settles: leaving it to the next reconciliation run lets that event act on a stale volume.
+ */
+export const SETTLE_READ_BACKOFF_MS: readonly number[] = [250, 500, 1000];
+
+type OpenPlan = Extract<LegPlan, { action: 'open' }>;
 
 /** Resolves unknown leg outcomes from the follower's rows, then journals and emits `leg_resolved`. */
 export class OutcomeSettler {
@@ -62,11 +74,38 @@ export class OutcomeSettler {
     let ticket: number | null = null;
     let volume: number | null = null;
     try {
-      const rows = await f.refreshPositions();
-      if (plan.action === 'open' && plan.offsets !== undefined) {
+      const rows = await retryRead(() => f.refreshPositions(), sleepOn(this.deps.clock), SETTLE_READ_BACKOFF_MS);
+      const nettingAdd = plan.action === 'open' && plan.offsets === undefined && f.marginMode === 'Netting' ? this.nettingAdd(f, plan, rows) : null;
+      if (nettingAdd !== null) {
+        // An add to a netting position that was already open: the row keeps its first opener's ticket and tag, so the
+        // tag cannot tell. The net volume can: the shares the ledger holds on that row, plus this order.
+        if (nettingAdd.traded) {
+          outcome = 'filled';
+          reason = 'resolved_from_open_orders';
+          ticket = nettingAdd.row.ticket;
+          volume = nettingAdd.plan.volume;
+          ledger.add({
+            masterId: event.masterId,
+            masterTicket: plan.masterTicket,
+            followerId: f.id,
+            followerTicket: nettingAdd.row.ticket,
+            kind: 'position',
+            followerSymbol: nettingAdd.plan.symbol,
+            masterSymbol: event.symbol,
+            side: nettingAdd.plan.side,
+            volume: nettingAdd.plan.volume,
+            masterVolume: this.deps.factsOf(event).masterVolumeAfter ?? 0,
+            openedAt: now,
+            status: 'open',
+          });
+        } else {
+          reason = nettingAdd.untouched ? 'not_executed' : 'not_executed_reconciling';
+        }
+      } else if (plan.action === 'open' && plan.offsets !== undefined) {
         // An order against a netting position (plan.ts, `offsets`): the net row tells whether it traded.
         const followerTicket = plan.offsets[0]?.followerTicket;
-        const row = rows.find((r) => r.ticket === followerTicket);
+        // A net position that was flat when the order came (its row gone) is opened again under a new ticket.
+        const row = rows.find((r) => r.ticket === followerTicket) ?? rows.find((r) => r.kind === 'Position' && r.symbol === plan.symbol);
         const signedRow = row === undefined ? 0 : row.type.startsWith('Buy') ? row.lots : -row.lots;
         const before = ledger
           .ofFollower(f.id)
@@ -113,7 +152,8 @@ export class OutcomeSettler {
           const row = rows.find((r) => r.ticket === t.ticket);
           if (!row) return 'done';
           if (t.volume === null) return 'not_done';
-          const before = ledger.ofFollower(f.id).filter((l) => l.followerTicket === t.ticket && l.status === 'open').reduce((sum, l) => sum + l.volume, 0);
+          // The row's volume before: the net of the shares on it (on a netting row they may sit on both sides).
+          const before = Math.abs(ledger.ofFollower(f.id).filter((l) => l.followerTicket === t.ticket && l.status === 'open').reduce((sum, l) => sum + (l.side === 'buy' ? l.volume : -l.volume), 0));
           if (Math.abs(row.lots - (before - t.volume)) < 1e-9) return 'done';
           return Math.abs(row.lots - before) < 1e-9 ? 'not_done' : 'unclear';
         });
@@ -148,6 +188,7 @@ export class OutcomeSettler {
       }
     } catch (error) {
       reason = 'settle_failed_reconciling';
+      outcome = 'failed';
       this.deps.log.warn({ followerId: f.id, err: String(error) }, 'could not settle unknown outcome; reconciliation will');
       this.deps.requestReconcile('warning');
     }
@@ -171,5 +212,26 @@ export class OutcomeSettler {
     this.deps.journal([{ at: now, masterId: event.masterId, eventId: event.eventId, eventKind: event.kind, followerId: f.id, action: leg.action, status: 'resolved', reason, detail: { outcome }, masterTicket: plan.masterTicket, followerTicket: ticket, symbol, volume, price: null }]);
     this.deps.state.changed();
     this.deps.emit({ type: 'leg_resolved', at: now, masterId: event.masterId, masterName: this.deps.accountName(event.masterId), eventId: event.eventId, leg, was: 'unknown' });
+  }
+
+  /**
+   * For an open on a netting account whose position on the symbol was already held by other copies: whether the net
+   * row moved by this order (traded), stayed where the ledger's shares put it (untouched), or neither. Null when no
+   * copy shared a row on that symbol before (the order opened its own row, found by its tag).
+   */
+  private nettingAdd(f: FollowerState, plan: OpenPlan, rows: readonly OpenedOrder[]): { plan: OpenPlan; row: OpenedOrder; traded: boolean; untouched: boolean } | null {
+    const shares = this.deps.ledger.ofFollower(f.id).filter((l) => l.status === 'open' && l.kind === 'position' && l.followerSymbol === plan.symbol);
+    if (shares.length === 0) return null;
+    const row = rows.find((r) => r.symbol === plan.symbol && r.ticket === shares[0]?.followerTicket);
+    if (row === undefined) return null;
+    const signed = (side: 'buy' | 'sell', lots: number): number => (side === 'buy' ? lots : -lots);
+    const before = shares.filter((l) => l.followerTicket === row.ticket).reduce((sum, l) => sum + signed(l.side, l.volume), 0);
+    const net = signed(row.type.startsWith('Buy') ? 'buy' : 'sell', row.lots);
+    return {
+      plan,
+      row,
+      traded: Math.abs(net - (before + signed(plan.side, plan.volume))) < 1e-9,
+      untouched: Math.abs(net - before) < 1e-9,
+    };
   }
 }

@@ -109,8 +109,10 @@ export class Reconciler {
         }
         // Fresh rows first: a split (MT4 partial close) or a filled pending must not look closed by hand.
         engine.retargetLinks(cfg.accountId);
+        const filled = (id: string, ticket: number) => id === masterId && masterRows.some((r) => r.ticket === ticket && r.kind === 'Position');
+        if (await engine.links.resolveNettingFills(cfg.accountId, filled)) engine.state.changed();
         const base = engine.planInput(cfg);
-        if (base) inputs.push({ ...base, rows });
+        if (base) inputs.push({ ...base, rows, busyRows: this.busyRows(cfg.accountId) });
       }),
     );
     const masterSummary = engine.masters.get(masterId)?.feed.summary ?? null;
@@ -144,6 +146,17 @@ export class Reconciler {
     }
   }
 
+  /** Follower tickets of `followerId` that carry a copy of a master ticket with a leg being settled (see `busyRows`). */
+  private busyRows(followerId: string): Set<number> {
+    const rows = new Set<number>();
+    for (const key of this.engine.unsettled) {
+      const [masterId, ticket, follower] = key.split('#');
+      if (follower !== followerId || masterId === undefined) continue;
+      for (const l of this.engine.ledger.ofMaster(masterId, Number(ticket))) if (l.followerId === followerId && l.status === 'open') rows.add(l.followerTicket);
+    }
+    return rows;
+  }
+
   /**
    * Master tickets this run leaves to the live path (see `busy` in domain/reconcile.ts): events emitted and not yet
    * processed, trade frames held by the feed, and tickets on which the stream and the read still disagree.
@@ -154,6 +167,9 @@ export class Reconciler {
     if (!m) return busy;
     for (const t of m.inFlight.tickets()) busy.add(t);
     for (const t of m.feed.heldTickets()) busy.add(t);
+    // Legs whose outcome is being settled: the settler applies what the broker shows, then asks for a run if needed.
+    const settling = `${masterId}#`;
+    for (const key of this.engine.unsettled) if (key.startsWith(settling)) busy.add(Number(key.slice(settling.length).split('#')[0]));
     // Without a live, primed stream the book is stale and cannot say what is on its way: the read decides alone.
     if (!m.feed.streaming || !m.feed.book.primed) return busy;
     const now = this.engine.clock.now();
@@ -361,7 +377,18 @@ function describe(masterId: string, action: ReconcileAction, result: ReportActio
     case 'fix_volume':
       return { kind: 'fix_volume', masterId, masterTicket: action.masterTicket, followerTicket: action.links[0]?.followerTicket ?? null, symbol: action.symbol, volume: action.target, note: `volume ${action.current} → ${action.target}`, result };
     case 'mark_detached':
-      return { kind: 'mark_detached', masterId, masterTicket: action.masterTicket, followerTicket: action.followerTicket, symbol: action.symbol, volume: null, note: 'closed by hand on the follower; will not be reopened', result };
+      return {
+        kind: 'mark_detached',
+        masterId,
+        masterTicket: action.masterTicket,
+        followerTicket: action.followerTicket,
+        symbol: action.symbol,
+        volume: null,
+        note: action.pending
+          ? 'pending copy gone from the follower unfilled (cancelled by the broker, e.g. no margin when it triggered, or deleted by hand); will not be placed again'
+          : 'closed by hand on the follower; will not be reopened',
+        result,
+      };
     case 'adopt':
       return { kind: 'adopt', masterId, masterTicket: action.link.masterTicket, followerTicket: action.link.followerTicket, symbol: action.link.followerSymbol, volume: action.link.volume, note: 'tagged copy found on the broker', result };
     case 'link_closed':

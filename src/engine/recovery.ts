@@ -9,6 +9,8 @@
  * their batches carry the same Idempotency-Keys as the first attempt. Pure: the engine reads the broker and sends.
  */
 import type { MasterClose, MasterEvent, MasterOpen } from '../domain/events.js';
+import type { CopyLink } from '../domain/ledger.js';
+import { copyComment } from '../domain/tags.js';
 import type { HistoryDeal, OpenedOrder, Side } from '../domain/trading.js';
 import { sideOf } from '../domain/trading.js';
 
@@ -84,4 +86,71 @@ export function recoverMissedEvents(input: RecoveryInput): MasterEvent[] {
     });
   }
   return out.sort((a, b) => a.at - b.at || a.ticket - b.ticket).map((x) => x.event);
+}
+
+/** A master position opened and gone again within the window, whose open deal was never recorded as processed. */
+export interface GoneOpen {
+  position: number;
+  deal: HistoryDeal;
+}
+
+/**
+ * The unprocessed `In` deals of the last `maxAgeMs` whose position is no longer open. Their copies are not replayed
+ * (the position is gone), but a batch a killed process left in flight may have opened one.
+ */
+export function unprocessedGoneOpens(input: RecoveryInput): GoneOpen[] {
+  const open = new Set(input.open.filter((r) => r.kind === 'Position').map((r) => r.ticket));
+  const out: GoneOpen[] = [];
+  for (const d of input.deals) {
+    if (!(d.ticket > 0) || d.entry !== 'In' || open.has(d.position) || input.isProcessed(`d${d.ticket}`)) continue;
+    const at = Date.parse(d.time) - input.utcOffsetSeconds * 1000;
+    if (!Number.isFinite(at) || input.now - at > input.maxAgeMs) continue;
+    out.push({ position: d.position, deal: d });
+  }
+  return out;
+}
+
+/**
+ * Shares a netting follower holds for gone master positions without knowing it: the open's batch landed after the
+ * process that sent it was killed, and the row keeps its first opener's tag, so neither the follower's open orders nor
+ * reconciliation can see them. The follower's own deals can: each carries the comment of the order that made it.
+ * Returned as open links (master volume: the master's open deal), so the replayed close, or reconciliation's orphan
+ * pass, takes them out.
+ */
+export function untrackedNettingShares(input: {
+  masterId: string;
+  followerId: string;
+  magic: number;
+  now: number;
+  gone: readonly GoneOpen[];
+  followerDeals: readonly HistoryDeal[];
+  /** True when the ledger already has a link of any status for this master position on this follower. */
+  known(masterTicket: number): boolean;
+}): CopyLink[] {
+  const out: CopyLink[] = [];
+  for (const g of input.gone) {
+    if (input.known(g.position)) continue;
+    const comment = copyComment(input.masterId, g.position);
+    const deals = input.followerDeals.filter((d) => d.magic === input.magic && d.comment === comment).sort((a, b) => a.ticket - b.ticket);
+    const first = deals[0];
+    if (first === undefined) continue;
+    const side = sideOf(first.type);
+    const volume = lots(deals.reduce((sum, d) => sum + (sideOf(d.type) === side ? d.volume : -d.volume), 0));
+    if (!(volume > 0)) continue;
+    out.push({
+      masterId: input.masterId,
+      masterTicket: g.position,
+      followerId: input.followerId,
+      followerTicket: (deals[deals.length - 1] as HistoryDeal).position,
+      kind: 'position',
+      followerSymbol: first.symbol,
+      masterSymbol: g.deal.symbol,
+      side,
+      volume,
+      masterVolume: g.deal.volume,
+      openedAt: input.now,
+      status: 'open',
+    });
+  }
+  return out;
 }

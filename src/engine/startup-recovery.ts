@@ -6,10 +6,14 @@ import type { MasterEvent } from '../domain/events.js';
 import type { LedgerIndex } from './ledger-index.js';
 import type { BrokerPort, Clock, Logger } from './ports.js';
 import { sleepOn } from './clock.js';
-import { recoverMissedEvents } from './recovery.js';
+import { retryRead } from './retry-read.js';
+import type { GoneOpen, RecoveryInput } from './recovery.js';
+import { recoverMissedEvents, unprocessedGoneOpens, untrackedNettingShares } from './recovery.js';
 
 /** How far back start-up recovery replays unrecorded master deals (see recovery.ts). */
 const RECOVERY_WINDOW_MS = 120_000;
+/** Waits between attempts of a netting follower's history read (a transient 5xx must not hide an untracked share). */
+const HISTORY_READ_WAITS_MS = [250, 500, 1_000] as const;
 /** Reads of the master's history before start-up falls back to reconciliation alone (0.5 + 1 + 2 s between). */
 const RECOVERY_READ_ATTEMPTS = 4;
 
@@ -20,7 +24,12 @@ export interface StartupRecoveryDeps {
   readonly log: Logger;
   readonly ledger: LedgerIndex;
   readonly maxCopyAgeMs: number;
+  readonly magic: number;
   platformOf(accountId: string): string | undefined;
+  /** The netting followers of this master (their rows can hide a share; see `untrackedNettingShares`). */
+  nettingFollowersOf(masterId: string): string[];
+  /** The ledger changed outside the copy path (adopted shares): save it. */
+  ledgerChanged(): void;
   isProcessed(masterId: string, eventId: string): boolean;
   processEvent(event: MasterEvent, receivedAt: number): Promise<void>;
 }
@@ -49,7 +58,7 @@ export async function recoverMissed(deps: StartupRecoveryDeps, masterId: string)
 async function readMissed(deps: StartupRecoveryDeps, masterId: string): Promise<MasterEvent[]> {
   const terminal = await deps.broker.terminal(masterId);
   const [deals, open, tz] = await Promise.all([terminal.orderHistory(), terminal.openedOrders(), terminal.serverTimezone()]);
-  return recoverMissedEvents({
+  const input: RecoveryInput = {
     masterId,
     deals,
     open,
@@ -60,5 +69,32 @@ async function readMissed(deps: StartupRecoveryDeps, masterId: string): Promise<
     maxAgeMs: Math.min(deps.maxCopyAgeMs, RECOVERY_WINDOW_MS),
     isProcessed: (eventId) => deps.isProcessed(masterId, eventId),
     hadPendingCopy: (ticket) => deps.ledger.ofMaster(masterId, ticket).some((l) => l.kind === 'pending'),
-  });
+  };
+  const gone = unprocessedGoneOpens(input);
+  if (gone.length > 0) await adoptUntrackedShares(deps, masterId, gone);
+  return recoverMissedEvents(input);
+}
+
+/**
+ * Links the netting followers' shares of gone master positions that a killed process's batch opened unseen (see
+ * `untrackedNettingShares`), before the deals are replayed: the replayed close, or reconciliation, then takes them
+ * out. A follower whose history cannot be read is left as it is (logged).
+ */
+async function adoptUntrackedShares(deps: StartupRecoveryDeps, masterId: string, gone: readonly GoneOpen[]): Promise<void> {
+  const since = Math.min(...gone.map((g) => Date.parse(g.deal.time)));
+  for (const followerId of deps.nettingFollowersOf(masterId)) {
+    try {
+      const terminal = await deps.broker.terminal(followerId);
+      const followerDeals = await retryRead(() => terminal.orderHistory(), sleepOn(deps.clock), HISTORY_READ_WAITS_MS);
+      const known = (ticket: number) => deps.ledger.ofMaster(masterId, ticket).some((l) => l.followerId === followerId);
+      const shares = untrackedNettingShares({ masterId, followerId, magic: deps.magic, now: deps.clock.now(), gone, followerDeals, known });
+      for (const link of shares) deps.ledger.add(link);
+      if (shares.length > 0) {
+        deps.ledgerChanged();
+        deps.log.warn({ masterId, followerId, masterTickets: shares.map((l) => l.masterTicket), since }, 'adopted netting shares of gone master positions that a killed process had opened');
+      }
+    } catch (error) {
+      deps.log.warn({ masterId, followerId, err: String(error) }, 'netting follower history unavailable; untracked shares not checked');
+    }
+  }
 }

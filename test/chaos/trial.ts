@@ -458,7 +458,9 @@ export async function runTrial(options: TrialOptions): Promise<TrialReport> {
     let collapsedCopies = 0;
     for (const m of telegram.messagesTo(CHAOS_ADMIN)) {
       if (m.method !== 'sendMessage') continue;
-      const folded = /⋯ (\d+) cop(?:y|ies)\b/.exec(m.text);
+      // The summary lists its kinds in the order they were folded: "⋯ 3 rejection alerts, 41 copies not shown …".
+      const fold = m.text.indexOf('⋯ ');
+      const folded = fold >= 0 ? /(\d+) cop(?:y|ies)\b/.exec(m.text.slice(fold)) : null;
       if (folded && m.at >= outage.start) collapsedCopies += Number(folded[1]);
       const head = /^📋 <b>(\S+)<\/b> .*· open #(\d+)/.exec(m.text);
       if (!head) continue;

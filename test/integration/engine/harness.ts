@@ -146,6 +146,18 @@ export function waitCopied(world: World, ticket: number, kind: Copied['event']['
 }
 
 /** One follower's leg of a copied event. */
+/** Sends these master market orders one after another, each copied before the next; returns their tickets. */
+export async function openCopied(world: World, orders: readonly { symbol: string; operation: 'Buy' | 'Sell'; volume: number }[]): Promise<number[]> {
+  const tickets: number[] = [];
+  for (const o of orders) {
+    const r = world.sim.account('master').send(o);
+    await waitCopied(world, r.order, 'open');
+    tickets.push(r.order);
+  }
+  await world.engine.idle();
+  return tickets;
+}
+
 export function legOf(event: Copied, world: World, follower: FollowerName): LegOutcome {
   const leg = event.legs.find((l) => l.followerId === world.ids[follower]);
   if (!leg) throw new Error(`no leg for ${follower} in ${JSON.stringify(event.legs.map((l) => l.followerName))}`);

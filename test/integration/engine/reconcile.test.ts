@@ -52,6 +52,23 @@ describe('engine: reconciliation', () => {
     expect(copiesOn(w, 'apex')).toHaveLength(0);
   });
 
+  it('a pending copy gone from the follower unfilled is detached and reported as such, not as a position closed by hand', async () => {
+    world = await startWorld({ follow: ['apex'] });
+    const w = world;
+    const master = w.sim.account('master');
+    const r = master.send({ symbol: 'EURUSD', operation: 'BuyLimit', volume: 0.2, price: 1.05 });
+    await waitCopied(w, r.order, 'pending_place');
+    await w.engine.idle();
+    const ticket = copiesOn(w, 'apex')[0]?.ticket ?? 0;
+    // The broker cancels it (no margin when it triggered) or the owner deletes it: either way it is gone unfilled.
+    expect(w.sim.account('apex-follower').close(ticket).success).toBe(true);
+    const report = await w.engine.control.reconcile({ apply: true });
+    const actions = report.followers.flatMap((f) => f.actions);
+    expect(actions).toEqual([expect.objectContaining({ kind: 'mark_detached', masterTicket: r.order, followerTicket: ticket, result: 'done' })]);
+    expect(actions[0]?.note).toMatch(/^pending copy gone from the follower unfilled/);
+    expect((await w.engine.control.reconcile({ apply: true })).followers.flatMap((f) => f.actions)).toEqual([]);
+  });
+
   it('a volume fix on MT4 (whose partial close reopens the rest under a new ticket) keeps the link right for later closes', async () => {
     world = await startWorld({ follow: ['mt4'] });
     const w = world;

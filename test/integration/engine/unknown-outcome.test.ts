@@ -3,7 +3,7 @@
  * the follower's open orders are read and the tag decides. No duplicate, and the ledger ends up right.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { copiesOn, legOf, resolvedEvents, startWorld, waitCopied, waitFor } from './harness.js';
+import { copiesOn, legOf, openCopied, resolvedEvents, startWorld, waitCopied, waitFor } from './harness.js';
 import type { World } from './harness.js';
 
 describe('engine: unknown outcomes', () => {
@@ -84,5 +84,136 @@ describe('engine: unknown outcomes', () => {
     const resolved = await waitFor(() => resolvedEvents(w).find((e) => e.was === 'unknown'), 'modify resolved');
     expect(resolved.leg).toMatchObject({ status: 'modified', reason: 'resolved_from_open_orders' });
     expect(copiesOn(w, 'apex')[0]?.stopLoss).toBe(1.072);
+  });
+
+  it('an add to a netting position that timed out after executing is settled from the net volume, and nothing is opened again', async () => {
+    world = await startWorld({ follow: ['raw'] });
+    const w = world;
+    const master = w.sim.account('master');
+    const first = master.send({ symbol: 'EURUSD', operation: 'Buy', volume: 0.3 });
+    await waitCopied(w, first.order, 'open');
+    await w.engine.idle();
+    let received = 0;
+    w.sim.events.on('orderReceived', (e: { accountId: string }) => {
+      if (e.accountId === w.ids.raw) received++;
+    });
+    w.sim.account('raw-follower').faults.set({ batchLegTimeoutAfterExecute: 1 });
+    const second = master.send({ symbol: 'EURUSD', operation: 'Buy', volume: 0.2 });
+    const copied = await waitCopied(w, second.order, 'open');
+    expect(legOf(copied, w, 'raw').status).toBe('unknown');
+    // The add merged into the first copy's row, which keeps the first copy's ticket and tag.
+    const resolved = await waitFor(() => resolvedEvents(w).find((e) => e.was === 'unknown' && e.leg.followerId === w.ids.raw), 'add resolved');
+    expect(resolved.leg).toMatchObject({ status: 'filled', reason: 'resolved_from_open_orders', volume: 0.2 });
+    await w.engine.idle();
+    const report = await w.engine.control.reconcile({ apply: true });
+    expect(report.followers.flatMap((f) => f.actions)).toEqual([]);
+    expect(received).toBe(1);
+    expect(copiesOn(w, 'raw').map((r) => r.lots)).toEqual([0.5]);
+    // The share is linked: the master's close of the add takes exactly its 0.2 out.
+    master.close(second.order);
+    const closed = await waitCopied(w, second.order, 'close');
+    expect(legOf(closed, w, 'raw').status).not.toBe('skipped');
+    await waitFor(() => copiesOn(w, 'raw')[0]?.lots === 0.3, 'raw back at 0.3');
+  });
+
+  it('a settle read that fails is read again: the partial close is settled before the next close plans from it', async () => {
+    world = await startWorld({ follow: ['apex'] });
+    const w = world;
+    const master = w.sim.account('master');
+    const r = master.send({ symbol: 'EURUSD', operation: 'Buy', volume: 0.42 });
+    await waitCopied(w, r.order, 'open');
+    await w.engine.idle();
+    const apex = w.sim.account('apex-follower');
+    apex.faults.set({ batchLegTimeoutAfterExecute: 1 });
+    master.close(r.order, 0.1);
+    const partial = await waitCopied(w, r.order, 'close');
+    expect(legOf(partial, w, 'apex').status).toBe('unknown');
+    // The next two reads of the follower's orders (the settle's first read among them) fail with a 5xx.
+    const reads = { failed: 0 };
+    apex.faults.set({ error5xxRate: 1 });
+    w.sim.events.on('request', (e: { route: string; status: number }) => {
+      if (e.route === '/OpenedOrders' && e.status >= 500 && ++reads.failed === 2) apex.faults.set({ error5xxRate: 0 });
+    });
+    const resolved = await waitFor(() => resolvedEvents(w).find((e) => e.was === 'unknown'), 'partial close resolved');
+    expect(reads.failed).toBe(2);
+    expect(resolved.leg).toMatchObject({ status: 'closed', reason: 'resolved_from_open_orders' });
+    await w.engine.idle();
+    master.close(r.order, 0.12);
+    const second = await waitCopied(w, r.order, 'close', 2);
+    // From the settled 0.32 (of 0.32 on the master): 0.12, not 0.42 × 0.12 ÷ 0.32 = 0.15 from the stale 0.42.
+    expect(legOf(second, w, 'apex')).toMatchObject({ status: 'closed', volume: 0.12 });
+    await waitFor(() => copiesOn(w, 'apex')[0]?.lots === 0.2, 'apex at 0.2');
+    const report = await w.engine.control.reconcile({ apply: true });
+    expect(report.followers.flatMap((f) => f.actions)).toEqual([]);
+  });
+
+  it('reconciliation leaves a netting row alone while a close on it is being settled (no second close of the same share)', async () => {
+    world = await startWorld({ follow: ['raw'], engine: { unknownResolveDelayMs: 3_000 } });
+    const w = world;
+    const master = w.sim.account('master');
+    const [a = 0] = await openCopied(w, [
+      { symbol: 'EURUSD', operation: 'Buy', volume: 0.4 },
+      { symbol: 'EURUSD', operation: 'Buy', volume: 0.2 },
+    ]);
+    await waitFor(() => copiesOn(w, 'raw')[0]?.lots === 0.6, 'raw at 0.6');
+    w.sim.account('raw-follower').faults.set({ batchLegTimeoutAfterExecute: 1 });
+    master.close(a, 0.2);
+    const partial = await waitCopied(w, a, 'close');
+    expect(legOf(partial, w, 'raw').status).toBe('unknown');
+    // The close executed (the row is at 0.4) but the ledger still says 0.4 for this share until it is settled.
+    await waitFor(() => copiesOn(w, 'raw')[0]?.lots === 0.4, 'raw at 0.4');
+    const during = await w.engine.control.reconcile({ apply: true });
+    expect(during.followers.flatMap((f) => f.actions)).toEqual([]);
+    expect(copiesOn(w, 'raw')[0]?.lots).toBe(0.4);
+    const resolved = await waitFor(() => resolvedEvents(w).find((e) => e.was === 'unknown'), 'close resolved', 8_000);
+    expect(resolved.leg).toMatchObject({ status: 'closed', reason: 'resolved_from_open_orders' });
+    await w.engine.idle();
+    const after = await w.engine.control.reconcile({ apply: true });
+    expect(after.followers.flatMap((f) => f.actions)).toEqual([]);
+    expect(copiesOn(w, 'raw')[0]?.lots).toBe(0.4);
+  });
+
+  it('a partial close of a netting row holding shares on both sides is settled from the row’s net volume', async () => {
+    world = await startWorld({ follow: ['raw'] });
+    const w = world;
+    const master = w.sim.account('master');
+    const [a = 0] = await openCopied(w, [
+      { symbol: 'EURUSD', operation: 'Buy', volume: 0.6 },
+      { symbol: 'EURUSD', operation: 'Sell', volume: 0.2 },
+    ]);
+    await waitFor(() => copiesOn(w, 'raw')[0]?.lots === 0.4, 'raw net buy 0.4');
+    w.sim.account('raw-follower').faults.set({ batchLegTimeoutAfterExecute: 1 });
+    master.close(a, 0.2);
+    const partial = await waitCopied(w, a, 'close');
+    expect(legOf(partial, w, 'raw').status).toBe('unknown');
+    // Buy 0.6 and sell 0.2 on the row: it held 0.4, not 0.8, before the close took 0.2 out.
+    const resolved = await waitFor(() => resolvedEvents(w).find((e) => e.was === 'unknown'), 'close resolved');
+    expect(resolved.leg).toMatchObject({ status: 'closed', reason: 'resolved_from_open_orders' });
+    await w.engine.idle();
+    expect(copiesOn(w, 'raw')[0]?.lots).toBe(0.2);
+    const after = await w.engine.control.reconcile({ apply: true });
+    expect(after.followers.flatMap((f) => f.actions)).toEqual([]);
+  });
+
+  it('an order against a flat netting position that timed out after executing is settled from the new row it opened', async () => {
+    world = await startWorld({ follow: ['raw'] });
+    const w = world;
+    const master = w.sim.account('master');
+    const [a = 0] = await openCopied(w, [
+      { symbol: 'EURUSD', operation: 'Buy', volume: 0.3 },
+      { symbol: 'EURUSD', operation: 'Sell', volume: 0.3 },
+    ]);
+    await waitFor(() => copiesOn(w, 'raw').length === 0, 'flat: no row');
+    w.sim.account('raw-follower').faults.set({ batchLegTimeoutAfterExecute: 1 });
+    // The buy share shrinks by a sell against it; the account is flat, so the sell opens a new row.
+    master.close(a, 0.1);
+    const partial = await waitCopied(w, a, 'close');
+    expect(legOf(partial, w, 'raw').status).toBe('unknown');
+    const resolved = await waitFor(() => resolvedEvents(w).find((e) => e.was === 'unknown'), 'offset resolved');
+    expect(resolved.leg).toMatchObject({ status: 'filled', reason: 'resolved_from_open_orders' });
+    await w.engine.idle();
+    const after = await w.engine.control.reconcile({ apply: true });
+    expect(after.followers.flatMap((f) => f.actions)).toEqual([]);
+    expect(copiesOn(w, 'raw').map((r) => [r.type, r.lots])).toEqual([['Sell', 0.1]]);
   });
 });

@@ -85,7 +85,7 @@ describe('reconcile examples', () => {
 
   it('mark_detached when the follower closed the copy by hand while the master is open; link_closed when both are gone', () => {
     expect(reconcile(input([masterRow(5001)], [], [link()])).actions).toEqual([
-      { action: 'mark_detached', followerId: FOLLOWER, masterTicket: 5001, followerTicket: 9001, symbol: 'EURUSD' },
+      { action: 'mark_detached', followerId: FOLLOWER, masterTicket: 5001, followerTicket: 9001, symbol: 'EURUSD', pending: false },
     ]);
     expect(reconcile(input([], [], [link()])).actions).toEqual([{ action: 'link_closed', followerId: FOLLOWER, masterTicket: 5001, followerTicket: 9001 }]);
   });
@@ -126,6 +126,17 @@ describe('reconcile examples', () => {
       open: { action: 'open', volume: 0.25, stopLoss: 1.09, comment: copyComment(MASTER, 5001) },
       links: [{ followerTicket: 9001, volume: 0.5, masterVolume: 1.5 }],
     });
+  });
+
+  it('fix_volume tops up no further than sizing the master’s volume now gives (a ledger ratio left off by an unsettled close)', () => {
+    // The ledger says 0.27 for 0.2 on the master (ratio 1.35), though sizing is 1:1: a close whose outcome was never
+    // settled left it there. The row holds 0.17; topping up to 0.27 would add exposure the rules never asked for.
+    const r = reconcile(input([masterRow(5001, { lots: 0.2 })], [copyRow(9001, 5001, { lots: 0.17 })], [link({ volume: 0.27, masterVolume: 0.2 })], { cfg: (c) => { c.sizing = { mode: 'multiplier', multiplier: 1 }; } }));
+    expect(r.actions).toHaveLength(1);
+    expect(r.actions[0]).toMatchObject({ action: 'fix_volume', current: 0.17, target: 0.2, close: [], open: { action: 'open', volume: 0.03 } });
+    // At or above what sizing gives, nothing is added.
+    const at = reconcile(input([masterRow(5001, { lots: 0.2 })], [copyRow(9001, 5001, { lots: 0.2 })], [link({ volume: 0.27, masterVolume: 0.2 })], { cfg: (c) => { c.sizing = { mode: 'multiplier', multiplier: 1 }; } }));
+    expect(at.actions).toEqual([]);
   });
 
   it('fix_stops sets a copy’s SL/TP to the master’s (a modify missed while down), mapped as the live path maps them', () => {
@@ -215,6 +226,21 @@ describe('reconcile examples', () => {
     expect(r.actions).toMatchObject([{ action: 'fix_volume', masterTicket: 5001, target: 0, open: { operation: 'Sell', volume: 0.3, offsets: [{ volumeAfter: 0 }] } }]);
     // On a hedging follower a missing row is still a copy closed by hand.
     expect(reconcile(input([masterRow(5001, { lots: 0.3 })], [], links)).actions.map((a) => a.action)).toEqual(['mark_detached']);
+  });
+
+  it('a row with a leg being settled (busyRows) is left alone: its shares are neither detached, fixed nor closed', () => {
+    // The row is gone and the ledger's shares (buy 0.7 here, sell 0.3 of another master) do not cancel out: a close of
+    // the buy share executed, but its outcome is still being settled, so the ledger has not caught up yet.
+    const links = [link({ volume: 0.7, side: 'buy' }), link({ masterId: 'other', masterTicket: 1, volume: 0.3, side: 'sell' })];
+    const waiting = reconcile(input([masterRow(5001, { lots: 0.3 })], [], links, { marginMode: 'Netting' }));
+    expect(waiting.actions.map((a) => a.action)).toEqual(['mark_detached']);
+    const f = { ...input([masterRow(5001, { lots: 0.3 })], [], links, { marginMode: 'Netting' }) };
+    const busy = reconcile({ ...f, followers: f.followers.map((x) => ({ ...x, busyRows: new Set([9001]) })) });
+    expect(busy.actions).toEqual([]);
+    // A tagged row of a gone master is not closed as an orphan while a leg on it is being settled either.
+    const tagged = input([], [copyRow(9002, 5002)], []);
+    expect(reconcile(tagged).actions.map((a) => a.action)).toEqual(['close_orphan']);
+    expect(reconcile({ ...tagged, followers: tagged.followers.map((x) => ({ ...x, busyRows: new Set([9002]) })) }).actions).toEqual([]);
   });
 
   it('netting: an orphan share of a shared position closes only that share', () => {

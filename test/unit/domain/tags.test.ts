@@ -97,6 +97,13 @@ describe('idempotencyKey', () => {
     );
   });
 
+  it('keeps the event id’s leading word readable when it has to hash (what sent a reconciliation batch)', () => {
+    const scope = 'r1a2b3.4:';
+    expect(idempotencyKey(MASTER, `fix:${MASTER}:5001:0.17:0.2`, scope)).toMatch(/^fxmh:[a-z0-9]+:fix:[0-9a-f]{32}$/);
+    expect(idempotencyKey(MASTER, `rec:${MASTER}:5001`, scope)).toMatch(/^fxmh:[a-z0-9]+:rec:[0-9a-f]{32}$/);
+    expect(idempotencyKey(MASTER, 'd1001', scope)).toMatch(/^fxmh:[a-z0-9]+:x:[0-9a-f]{32}$/);
+  });
+
   it('does not confuse where a separator falls', () => {
     expect(idempotencyKey('a', 'c', 'b:x')).not.toBe(idempotencyKey('a', 'x:c', 'b'));
     expect(idempotencyKey('a:b', 'c', 's')).not.toBe(idempotencyKey('a', 'b:c', 's'));

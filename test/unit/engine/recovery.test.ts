@@ -4,7 +4,8 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { HistoryDeal, OpenedOrder } from '../../../src/domain/trading.js';
-import { recoverMissedEvents } from '../../../src/engine/recovery.js';
+import { copyComment } from '../../../src/domain/tags.js';
+import { recoverMissedEvents, unprocessedGoneOpens, untrackedNettingShares } from '../../../src/engine/recovery.js';
 import type { RecoveryInput } from '../../../src/engine/recovery.js';
 
 const OFFSET = 7200;
@@ -108,5 +109,42 @@ describe('recoverMissedEvents', () => {
   it('marks an open as a triggered pending when a follower held a copy of that pending order', () => {
     const events = recoverMissedEvents(input({ deals: [deal({ ticket: 9 })], open: [row({})], hadPendingCopy: (t) => t === 100 }));
     expect(events[0]).toMatchObject({ kind: 'open', fromPendingOrder: 100 });
+  });
+});
+
+describe('untracked netting shares of gone master positions', () => {
+  const MAGIC = 42;
+  it('lists only unprocessed, recent opens whose position is gone', () => {
+    const gone = unprocessedGoneOpens(
+      input({
+        deals: [
+          deal({ ticket: 7, position: 100 }),
+          deal({ ticket: 8, position: 100, entry: 'Out', type: 'Sell' }),
+          deal({ ticket: 9, position: 200 }),
+          deal({ ticket: 10, position: 300 }),
+          deal({ ticket: 11, position: 400, time: at(600) }),
+        ],
+        open: [row({ ticket: 200 })],
+        isProcessed: (id) => id === 'd10',
+      }),
+    );
+    expect(gone.map((g) => [g.position, g.deal.ticket])).toEqual([[100, 7]]);
+  });
+
+  it('adopts the net of the follower deals carrying the tag, on the row they went into; nothing without a tagged deal or with a link', () => {
+    const gone = [{ position: 100, deal: deal({ ticket: 7, position: 100, volume: 0.4, symbol: 'EURUSD' }) }];
+    const tag = copyComment('m1', 100);
+    const followerDeals = [
+      deal({ ticket: 50, position: 900, symbol: 'EURUSD.raw', type: 'Buy', volume: 0.3, magic: MAGIC, comment: tag }),
+      deal({ ticket: 51, position: 900, symbol: 'EURUSD.raw', type: 'Sell', volume: 0.1, magic: MAGIC, comment: tag }),
+      deal({ ticket: 52, position: 900, symbol: 'EURUSD.raw', type: 'Buy', volume: 0.5, magic: MAGIC, comment: copyComment('m1', 101) }),
+      deal({ ticket: 53, position: 900, symbol: 'EURUSD.raw', type: 'Buy', volume: 0.5, magic: 0, comment: tag }),
+    ];
+    const base = { masterId: 'm1', followerId: 'f1', magic: MAGIC, now: NOW, gone, followerDeals, known: () => false };
+    expect(untrackedNettingShares(base)).toEqual([
+      { masterId: 'm1', masterTicket: 100, followerId: 'f1', followerTicket: 900, kind: 'position', followerSymbol: 'EURUSD.raw', masterSymbol: 'EURUSD', side: 'buy', volume: 0.2, masterVolume: 0.4, openedAt: NOW, status: 'open' },
+    ]);
+    expect(untrackedNettingShares({ ...base, known: () => true })).toEqual([]);
+    expect(untrackedNettingShares({ ...base, followerDeals: followerDeals.slice(2) })).toEqual([]);
   });
 });
