@@ -254,7 +254,9 @@ export class MasterDriver {
         const dist = (buy ? q.ask : q.bid) * this.rng.range(0.01, 0.02);
         const d = digitsOf(p.symbol);
         const price = roundTo(buy ? (limit ? q.ask - dist : q.ask + dist) : limit ? q.bid + dist : q.bid - dist, d);
-        const r = h.modify({ ticket: p.ticket, price, ...this.stops(p.symbol, buy ? 'buy' : 'sell', price) });
+        // A level left out would be kept where it was, possibly on the wrong side of the new price: 0 removes it.
+        const levels = this.stops(p.symbol, buy ? 'buy' : 'sell', price);
+        const r = h.modify({ ticket: p.ticket, price, stopLoss: levels.stopLoss ?? 0, takeProfit: levels.takeProfit ?? 0 });
         if (!r.success) return r.retcode === 10025 ? null : refuse(`move pending #${p.ticket}`, r);
         return { kind, master: master.id, ticket: p.ticket, note: `to ${price}` };
       }
