@@ -417,6 +417,11 @@ export class CopyEngine {
     this.track(this.settler.settle(event, exec));
   }
 
+  /** The same for a reconciliation leg, by the facts it was sent with. */
+  settleUnknownFacts(facts: EventFacts, exec: LegExecution): void {
+    this.track(this.settler.settleFacts(facts, exec));
+  }
+
   /** Replays the master's recent deals never recorded as processed (see startup-recovery.ts). Runs on its queue. */
   private recoverMissed(masterId: string): Promise<void> {
     return recoverMissed(this.recovery, masterId);

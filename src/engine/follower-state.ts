@@ -2,28 +2,15 @@
  * A follower's hot cache (design.md §3, Detection): account money state and open orders from its `account` and
  * `positions` topics, symbol list, specs and margin per lot loaded once per symbol. The copy path reads only this.
  */
-import { FxmirrorError } from '../domain/errors.js';
 import type { AccountSummary, MarginMode, OpenedOrder, SymbolSpec } from '../domain/trading.js';
 import { sleepOn } from './clock.js';
+import { retryRead } from './retry-read.js';
 import type { Clock, Logger, StreamEvent, StreamPort, TerminalPort } from './ports.js';
 
 /** Waits between attempts of the start-up reads: a transient 5xx or reset must not stop the whole copier. */
 const START_READ_WAITS_MS = [250, 500, 1_000, 2_000, 4_000] as const;
 /** Waits between attempts of a symbol's spec and margin reads (on the copy path: short). */
 const SYMBOL_READ_WAITS_MS = [100, 300] as const;
-
-/** Runs an idempotent read again after a retryable error (transient 5xx, connection reset), waiting `waitsMs` between. */
-async function retryRead<T>(read: () => Promise<T>, sleep: (ms: number) => Promise<void>, waitsMs: readonly number[]): Promise<T> {
-  for (let attempt = 0; ; attempt++) {
-    try {
-      return await read();
-    } catch (error) {
-      const wait = waitsMs[attempt];
-      if (wait === undefined || !(error instanceof FxmirrorError) || !error.retryable) throw error;
-      await sleep(wait);
-    }
-  }
-}
 
 export interface FollowerStateHandlers {
   onAccount(summary: AccountSummary): void;

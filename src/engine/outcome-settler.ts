@@ -52,19 +52,24 @@ export class OutcomeSettler {
    * trip) are read and the copy tag decides whether it executed (design.md §3, Execution).
    */
   async settle(event: MasterEvent, exec: LegExecution): Promise<void> {
+    return this.settleFacts(this.deps.factsOf(event), exec);
+  }
+
+  /** The same for a leg sent for something else than a master event (a reconciliation fix), by its facts. */
+  async settleFacts(facts: EventFacts, exec: LegExecution): Promise<void> {
     const plan = exec.plan;
     const f = this.deps.followers.get(plan.followerId);
     if (!f) return;
-    const key = `${event.masterId}#${plan.masterTicket}#${plan.followerId}`;
+    const key = `${facts.masterId}#${plan.masterTicket}#${plan.followerId}`;
     this.deps.unsettled.add(key);
     try {
-      await this.settleLeg(event, exec, f);
+      await this.settleLeg(facts, exec, f);
     } finally {
       this.deps.unsettled.delete(key);
     }
   }
 
-  private async settleLeg(event: MasterEvent, exec: LegExecution, f: FollowerState): Promise<void> {
+  private async settleLeg(event: EventFacts, exec: LegExecution, f: FollowerState): Promise<void> {
     const { ledger, options } = this.deps;
     const plan = exec.plan;
     await sleepOn(this.deps.clock)(options.unknownResolveDelayMs);
@@ -91,10 +96,10 @@ export class OutcomeSettler {
             followerTicket: nettingAdd.row.ticket,
             kind: 'position',
             followerSymbol: nettingAdd.plan.symbol,
-            masterSymbol: event.symbol,
+            masterSymbol: event.masterSymbol,
             side: nettingAdd.plan.side,
             volume: nettingAdd.plan.volume,
-            masterVolume: this.deps.factsOf(event).masterVolumeAfter ?? 0,
+            masterVolume: event.masterVolumeAfter ?? 0,
             openedAt: now,
             status: 'open',
           });
@@ -116,7 +121,7 @@ export class OutcomeSettler {
           outcome = 'filled';
           reason = 'resolved_from_open_orders';
           volume = plan.volume;
-          applyExecution({ ...exec, status: 'filled', volume: plan.volume }, this.deps.factsOf(event), ledger, this.deps.accountName(f.id), null);
+          applyExecution({ ...exec, status: 'filled', volume: plan.volume }, event, ledger, this.deps.accountName(f.id), null);
         } else {
           reason = Math.abs(signedRow - before) < 1e-9 ? 'not_executed_reconciling' : 'not_closed_reconciling';
           this.deps.requestReconcile('warning');
@@ -137,10 +142,10 @@ export class OutcomeSettler {
             followerTicket: row.ticket,
             kind: plan.action === 'open' ? 'position' : 'pending',
             followerSymbol: plan.symbol,
-            masterSymbol: event.symbol,
+            masterSymbol: event.masterSymbol,
             side: plan.side,
             volume: row.lots,
-            masterVolume: this.deps.factsOf(event).masterVolumeAfter ?? 0,
+            masterVolume: event.masterVolumeAfter ?? 0,
             openedAt: now,
             status: 'open',
           });
@@ -161,7 +166,7 @@ export class OutcomeSettler {
           outcome = 'closed';
           reason = 'resolved_from_open_orders';
           const closedTickets = targets.map((t) => ({ ticket: t.ticket, status: 'closed', volume: t.volume ?? 0, retcode: 0 }));
-          applyExecution({ ...exec, status: 'closed', closedTickets }, this.deps.factsOf(event), ledger, this.deps.accountName(f.id), null);
+          applyExecution({ ...exec, status: 'closed', closedTickets }, event, ledger, this.deps.accountName(f.id), null);
           if (plan.action === 'close') volume = Math.round(plan.linkVolumes.reduce((sum, c) => sum + c.volumeBefore - c.volumeAfter, 0) * 1e8) / 1e8;
         } else {
           // Not (fully) closed: reconciliation compares volumes against the master and finishes the job.

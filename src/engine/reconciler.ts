@@ -269,7 +269,9 @@ export class Reconciler {
         );
         let ok = true;
         if (action.close.length > 0) {
-          const plan: LegPlan = { action: 'close', followerId: action.followerId, masterTicket: action.masterTicket, tickets: action.close, linkVolumes: [], reasons: [] };
+          // The link changes ride on the plan, so a settled unknown outcome applies them too (outcome-settler.ts).
+          const linkVolumes = targets.map(({ link, update }) => ({ masterTicket: action.masterTicket, followerTicket: link.followerTicket, volumeBefore: link.volume, volumeAfter: update.volume, masterVolumeAfter: update.masterVolume }));
+          const plan: LegPlan = { action: 'close', followerId: action.followerId, masterTicket: action.masterTicket, tickets: action.close, linkVolumes, reasons: [] };
           ok = await this.send(masterId, `fix:${action.followerId}:${action.masterTicket}:${action.current}:${action.target}`, 'r', plan, action.symbol, action.masterVolume, now);
         }
         if (ok && action.open) {
@@ -354,8 +356,17 @@ export class Reconciler {
     }
     if (plan.action === 'close') await engine.followSplits([exec]);
     if (exec.status === 'unknown') {
-      // Settled by the next run: the tag shows whether it executed (adopt) or not (missing again).
-      engine.log.warn({ masterId, followerId: plan.followerId, eventId }, 'reconciliation leg outcome unknown; next run settles it');
+      if (engine.followers.get(plan.followerId)?.marginMode === 'Netting') {
+        // On a netting row the next run cannot tell from the rows which share moved (the row keeps its first
+        // opener's tag): it would send the same fix again. Settled from the net volume instead, and the row is left
+        // alone meanwhile (the leg is in `unsettled`).
+        const kind = plan.action === 'open' ? 'open' : plan.action === 'modify' ? 'modify' : 'close';
+        engine.settleUnknownFacts({ masterId, eventId, kind, masterPrice: null, masterVolumeAfter: masterVolume, masterSymbol, at: now }, exec);
+        engine.log.warn({ masterId, followerId: plan.followerId, eventId }, 'reconciliation leg outcome unknown on a netting row; settling it from the net volume');
+      } else {
+        // Settled by the next run: the tag shows whether it executed (adopt) or not (missing again).
+        engine.log.warn({ masterId, followerId: plan.followerId, eventId }, 'reconciliation leg outcome unknown; next run settles it');
+      }
     }
     return { ok: exec.status === 'filled' || exec.status === 'partial' || exec.status === 'closed' || exec.status === 'modified', status: exec.status };
   }

@@ -375,7 +375,9 @@ export function checkInvariants(input: CheckInput): CheckResult {
         const journal = journalBy.get(`${f.id}|${R.ticket}`) ?? [];
         // Reconciliation acted on this copy (opened it late or fixed its volume): its rounding applies, not only the
         // all-live path's (see volumeOutcomes).
-        const reconciled = journal.some((j) => j.status === 'reconciled' || j.eventId.startsWith('rec:') || j.eventId.startsWith('fix:'));
+        // A leg queued while its market was closed goes out sized from the master's volume at the reopen (a partial
+        // close meanwhile scales it, docs/copy-semantics.md): the same rounding as a late open by reconciliation.
+        const reconciled = journal.some((j) => j.status === 'reconciled' || j.status === 'queued' || j.eventId.startsWith('rec:') || j.eventId.startsWith('fix:'));
         if (!hedging && !pending) {
           netExpected.set(e.symbol, roundLots((netExpected.get(e.symbol) ?? 0) + sign * vol.canonical));
           if (vol.possible.size > 1 || !vol.possible.has(vol.canonical)) netPossible.set(e.symbol, true);

@@ -216,4 +216,34 @@ describe('engine: unknown outcomes', () => {
     expect(after.followers.flatMap((f) => f.actions)).toEqual([]);
     expect(copiesOn(w, 'raw').map((r) => [r.type, r.lots])).toEqual([['Sell', 0.1]]);
   });
+
+  it('a reconciliation fix on a shared netting row whose outcome is unknown is settled from the net volume, never sent again', async () => {
+    // maxCopyAgeMs 1: the partial close missed while down is not replayed at start-up; reconciliation fixes it.
+    world = await startWorld({ follow: ['raw'], engine: { maxCopyAgeMs: 1, unknownResolveDelayMs: 1_500 } });
+    const w = world;
+    const master = w.sim.account('master');
+    const [a = 0] = await openCopied(w, [
+      { symbol: 'EURUSD', operation: 'Buy', volume: 0.4 },
+      { symbol: 'EURUSD', operation: 'Buy', volume: 0.2 },
+    ]);
+    await waitFor(() => copiesOn(w, 'raw')[0]?.lots === 0.6, 'raw at 0.6');
+    let sent = 0;
+    w.sim.events.on('orderReceived', (e: { accountId: string }) => {
+      if (e.accountId === w.ids.raw) sent++;
+    });
+    await w.restart({}, async () => {
+      master.close(a, 0.2);
+      w.sim.account('raw-follower').faults.set({ batchLegTimeoutAfterExecute: 1 });
+    });
+    // The start-up run shrinks the share by 0.2; its answer is lost after it executed.
+    await waitFor(() => copiesOn(w, 'raw')[0]?.lots === 0.4, 'raw at 0.4');
+    const again = await w.engine.control.reconcile({ apply: true });
+    expect(again.followers.flatMap((f) => f.actions)).toEqual([]);
+    await waitFor(() => resolvedEvents(w).find((e) => e.was === 'unknown'), 'fix resolved', 8_000);
+    await w.engine.idle();
+    const after = await w.engine.control.reconcile({ apply: true });
+    expect(after.followers.flatMap((f) => f.actions)).toEqual([]);
+    expect(copiesOn(w, 'raw')[0]?.lots).toBe(0.4);
+    expect(sent).toBe(1);
+  });
 });
