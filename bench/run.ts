@@ -7,6 +7,12 @@
  *   npm run bench -- --only burst    one scenario: latency | floor | baseline | burst | memory (memory = burst)
  *   npm run bench -- --seed 7        another seed (default 42)
  *   npm run bench -- --out DIR       write results elsewhere (default bench/results)
+ *   npm run bench -- --followers 1000   latency/floor/baseline cases with that many followers only
+ *
+ * Diagnostics (never used for results): `BENCH_PHASE_PROF=<dir>` writes a CPU profile of the copier covering only
+ * the measured phase of a latency or burst case (no start-up, no warm-up); `BENCH_PHASE_HEAP=<dir>` a sampling heap
+ * profile of the same phase; `BENCH_SIM_CPU_PROF=<dir>` profiles the simulator process; `node --cpu-prof
+ * --cpu-prof-dir <dir> --import tsx bench/run.ts …` profiles each whole case process.
  *
  * Each case runs in a fresh Node process of its own (memory numbers are not inherited from earlier cases), and each
  * case spawns its own simulator process. Results: `latest.json` (everything, with the machine and the command line)
@@ -58,7 +64,7 @@ export interface TargetCheck {
 }
 
 /** The cases of a profile, in run order. */
-export function planFor(profile: Profile, only?: ScenarioName): Case[] {
+export function planFor(profile: Profile, only?: ScenarioName, followers?: number): Case[] {
   const sizes = profile === 'full' ? [1, 10, 100, 1000] : profile === 'quick' ? [1, 10, 100] : [2];
   const events = profile === 'full' ? 400 : profile === 'quick' ? 40 : 5;
   const warmup = profile === 'full' ? 20 : profile === 'quick' ? 6 : 2;
@@ -72,7 +78,8 @@ export function planFor(profile: Profile, only?: ScenarioName): Case[] {
   if (profile === 'full') cases.push({ scenario: 'burst', masters: 10, followersPerMaster: 100, tradesPerMaster: 100, windowMs: 1000 });
   else if (profile === 'quick') cases.push({ scenario: 'burst', masters: 10, followersPerMaster: 20, tradesPerMaster: 20, windowMs: 1000 });
   else cases.push({ scenario: 'burst', masters: 2, followersPerMaster: 2, tradesPerMaster: 5, windowMs: 200 });
-  return only ? cases.filter((c) => c.scenario === only) : cases;
+  const picked = only ? cases.filter((c) => c.scenario === only) : cases;
+  return followers === undefined ? picked : picked.filter((c) => c.scenario !== 'burst' && c.followers === followers);
 }
 
 function describe(c: Case): string {
@@ -87,13 +94,26 @@ export async function runCase(c: Case, seed: number): Promise<LatencyResult | Bu
   return latencyScenario({ copier: c.copier, followers: c.followers, events: c.events, warmup: c.warmup, seed });
 }
 
+/** The profiling and heap flags of this process, passed on to a case process (`--cpu-prof-dir X` keeps its value). */
+function profilingArgs(execArgv: readonly string[]): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < execArgv.length; i++) {
+    const a = execArgv[i] as string;
+    if (!a.startsWith('--cpu-prof') && !a.startsWith('--max-old')) continue;
+    out.push(a);
+    const takesValue = a === '--cpu-prof-dir' || a === '--cpu-prof-name' || a === '--cpu-prof-interval' || a === '--max-old-space-size';
+    if (takesValue && execArgv[i + 1] !== undefined) out.push(execArgv[++i] as string);
+  }
+  return out;
+}
+
 /** Runs one case in a fresh Node process (this file with `--case`), so its memory is its own. */
 async function runCaseIsolated(c: Case, seed: number): Promise<LatencyResult | BurstResult> {
   const dir = await mkdtemp(join(tmpdir(), 'fxmirror-bench-case-'));
   const out = join(dir, 'result.json');
   try {
     const child = fork(fileURLToPath(import.meta.url), ['--case', JSON.stringify(c), '--seed', String(seed), '--case-out', out], {
-      execArgv: ['--import', 'tsx', ...process.execArgv.filter((a) => a.startsWith('--cpu-prof') || a.startsWith('--max-old'))],
+      execArgv: ['--import', 'tsx', ...profilingArgs(process.execArgv)],
       stdio: 'inherit',
     });
     const code = await new Promise<number | null>((resolve) => child.on('exit', (c2) => resolve(c2)));
@@ -142,6 +162,8 @@ function commandLine(args: readonly string[]): string {
 export interface RunOptions {
   profile: Profile;
   only?: ScenarioName;
+  /** Only the latency/floor/baseline cases with this many followers. */
+  followers?: number;
   seed: number;
   /** Run each case in its own process (default true). */
   isolate?: boolean;
@@ -156,7 +178,7 @@ export async function runBench(opts: RunOptions): Promise<BenchResults> {
   const log = opts.log ?? ((line: string) => console.log(line));
   const started = new Date();
   const machine = machineInfo();
-  const cases = planFor(opts.profile, opts.only);
+  const cases = planFor(opts.profile, opts.only, opts.followers);
   const results: BenchResults = {
     schema: 1,
     startedAt: started.toISOString(),
@@ -238,10 +260,14 @@ async function main(argv: string[]): Promise<void> {
   const valid = ['latency', 'floor', 'baseline', 'burst', 'memory'];
   if (only !== undefined && !valid.includes(only)) throw new Error(`--only takes one of ${valid.join(', ')}`);
   const profile: Profile = argv.includes('--smoke') ? 'smoke' : argv.includes('--quick') ? 'quick' : 'full';
+  const followersFlag = flag('--followers');
+  const followers = followersFlag === undefined ? undefined : Number(followersFlag);
+  if (followers !== undefined && !(Number.isInteger(followers) && followers > 0)) throw new Error('--followers takes a positive whole number');
   const rev = gitRevision();
   const results = await runBench({
     profile,
     ...(only !== undefined ? { only: only === 'memory' ? 'burst' : only } : {}),
+    ...(followers !== undefined ? { followers } : {}),
     seed,
     outDir: flag('--out') ?? fileURLToPath(new URL('./results/', import.meta.url)),
     args: argv,

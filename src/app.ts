@@ -11,6 +11,7 @@ import type { Config } from './config.js';
 import { createEngine } from './engine/index.js';
 import type { Engine, EngineOptions } from './engine/index.js';
 import { systemClock } from './engine/clock.js';
+import { copyInProgress } from './engine/copy-path.js';
 import { FxSocketClient } from './fxsocket/index.js';
 import { createSimulator } from './sim/index.js';
 import type { Sim } from './sim/index.js';
@@ -105,6 +106,8 @@ export async function startApp(
       options: engineOptionsFrom(config),
     });
     cleanups.push(() => engine.stop());
+    // A due background write waits (briefly) while a copy is between its master frame and its batch requests.
+    store.deferWritesWhile(() => copyInProgress(engine.metrics, engine.runtime.masters.values()));
     // Start-up copies, reconciliation and connection alerts happen before any chat exists: keep them for it.
     const backlog = new EventBacklog({ source: (listener) => engine.events.subscribe(listener), log: log.child({ component: 'events' }) });
     cleanups.push(async () => backlog.close());

@@ -7,6 +7,7 @@ import { createWriteStream } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { copyInProgress } from '../../src/engine/copy-path.js';
 import { createEngine, systemClock, type Engine } from '../../src/engine/index.js';
 import { LatencyWindow } from '../../src/engine/latency-window.js';
 import { FxSocketClient } from '../../src/fxsocket/index.js';
@@ -86,6 +87,9 @@ export class FxmirrorCopier implements CopierUnderTest {
       writeDelayMs: writeDelay ? Number(writeDelay) : PRODUCTION_WRITE_DELAY_MS,
     });
     this.engine = createEngine({ broker: this.client, state: this.store, clock: systemClock, log, options: { reconcileIntervalMs: 0 } });
+    // As src/app.ts wires them: a due background write waits while a copy is being planned.
+    const engine = this.engine;
+    this.store.deferWritesWhile(() => copyInProgress(engine.metrics, engine.runtime.masters.values()));
     await this.engine.start();
     this.startup.engineStartMs = performance.now() - t0;
     for (const m of this.world.masters) await this.engine.control.setMaster(m);

@@ -9,7 +9,7 @@ const ppm = (s: Summary | null | undefined): string => (s ? `${f(s.p50)} / ${f(s
 function latencyRows(rows: readonly LatencyResult[], which: 'e2e' | 'opens'): string[] {
   return rows.map((r) => {
     const l = r[which];
-    return `| ${r.copier} | ${r.followers.toLocaleString('en-US')} | ${l.lastLeg.count} | ${ppm(l.firstLeg)} | ${ppm(l.lastLeg)} | ${r.overhead ? `${f(r.overhead.p50, 3)} / ${f(r.overhead.p99, 3)}` : '–'} | ${f(r.sim.ordersBatch?.p50 ?? r.sim.orderSend?.p50)} / ${f(r.sim.ordersBatch?.p99 ?? r.sim.orderSend?.p99)} | ${f(r.sim.cpuShare)} | ${r.missing}/${r.duplicates} | ${(r.startupMs / 1000).toFixed(1)} s |`;
+    return `| ${r.copier} | ${r.followers.toLocaleString('en-US')} | ${l.lastLeg.count} | ${ppm(l.firstLeg)} | ${ppm(l.lastLeg)} | ${r.overhead ? `${f(r.overhead.p50, 3)} / ${f(r.overhead.p99, 3)}` : '–'} | ${f(r.sim.ordersBatch?.p50 ?? r.sim.orderSend?.p50)} / ${f(r.sim.ordersBatch?.p99 ?? r.sim.orderSend?.p99)} | ${f(r.sim.cpuShare)} | ${r.copierCpuMsPerEvent === undefined ? '–' : f(r.copierCpuMsPerEvent, 1)} | ${r.missing}/${r.duplicates} | ${(r.startupMs / 1000).toFixed(1)} s |`;
   });
 }
 
@@ -20,9 +20,10 @@ export function renderMarkdown(r: BenchResults): string {
   out.push(`- Machine: ${m.cpuModel}, ${m.cores} cores, ${m.memoryGb} GB RAM, ${m.os}; Node ${m.node}; load average ${m.loadAvgStart} at start, ${m.loadAvgEnd ?? '–'} at end`);
   out.push(`- Command: \`${r.command}\` (seed ${r.seed}); ${r.startedAt}, ${r.durationS} s${r.notes.length ? `; ${r.notes.join('; ')}` : ''}`);
   out.push('- Simulator in a separate process on loopback; latency = follower leg received − master trade frame emitted, both read with the simulator process\'s clock. Warm-up excluded. Times in ms as p50 / p99 / max.', '');
-  const header = '| copier | followers | events | first leg p50 / p99 / max | last leg p50 / p99 / max | copier overhead p50 / p99 | sim batch handling p50 / p99 | sim CPU share | missing/dup | start-up |';
-  const sep = '|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|';
+  const header = '| copier | followers | events | first leg p50 / p99 / max | last leg p50 / p99 / max | copier overhead p50 / p99 | sim batch handling p50 / p99 | sim CPU share | copier CPU per event | missing/dup | start-up |';
+  const sep = '|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|';
   out.push('## Copy latency (opens and closes, one event at a time)', '', header, sep, ...latencyRows(r.latency, 'e2e'), ...latencyRows(r.floor, 'e2e'), '');
+  out.push('copier CPU per event = CPU time of the copier process (all threads, GC included) over the measured events ÷ their number, ms: barely moved by other load on the machine, unlike the latencies.', '');
   out.push('`floor` = a client that does no copier work (frame → one pre-shaped batch on a warm connection): what the simulator and the sockets cost by themselves.', '');
   if (r.baseline.length > 0) {
     out.push('## Against the marketing-page baseline (opens only)', '');

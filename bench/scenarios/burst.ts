@@ -8,6 +8,7 @@
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { waitUntil, type FxmirrorCopier } from '../lib/copier.js';
 import type { BurstReply } from '../lib/protocol.js';
+import { startPhaseProfile } from '../lib/phase-profile.js';
 import { mb, sleep } from '../lib/stats.js';
 import { rig, runEvents, simCostOf, type SimCost } from './common.js';
 
@@ -76,6 +77,7 @@ export async function burstScenario(opts: { masters: number; followersPerMaster:
     const processedBefore = fx.engine.metrics.eventsProcessed;
     const cpu0 = process.cpuUsage();
     const t0 = performance.now();
+    const prof = await startPhaseProfile();
     const [, loop] = await sampleLoop(async () => {
       await r.child.burst({
         perMaster: opts.tradesPerMaster,
@@ -93,6 +95,7 @@ export async function burstScenario(opts: { masters: number; followersPerMaster:
     });
     const wall = performance.now() - t0;
     const cpu = process.cpuUsage(cpu0);
+    await prof?.stop('burst');
     clearInterval(sampler);
     const final = await r.child.burstFinish();
     const childStats = await r.child.stats();

@@ -4,6 +4,7 @@
  * (frame taken off the socket → batch request about to be written) is read from the engine's metrics.
  */
 import { FxmirrorCopier } from '../lib/copier.js';
+import { startPhaseProfile } from '../lib/phase-profile.js';
 import { mb, type Summary } from '../lib/stats.js';
 import { legLatency, rig, runEvents, simCostOf, type CopierKind, type LegLatency, type SimCost } from './common.js';
 
@@ -25,6 +26,11 @@ export interface LatencyResult {
   sim: SimCost;
   copierRssMb: number;
   copierHeapMb: number;
+  /**
+   * CPU time of the copier's process (user + system, every thread: GC included) per measured event, ms. Unlike the
+   * latencies it hardly moves when other processes compete for the cores.
+   */
+  copierCpuMsPerEvent: number;
 }
 
 export async function latencyScenario(opts: { copier: CopierKind; followers: number; events: number; warmup: number; seed: number }): Promise<LatencyResult> {
@@ -38,7 +44,11 @@ export async function latencyScenario(opts: { copier: CopierKind; followers: num
     const fx = r.copier instanceof FxmirrorCopier ? r.copier : null;
     fx?.resetOverhead();
     await r.child.resetCost();
+    const prof = await startPhaseProfile();
+    const cpu0 = process.cpuUsage();
     const series = await runEvents(r, { count: opts.events, legs: opts.followers, closeLegs, seed: opts.seed + 2 });
+    const cpu = process.cpuUsage(cpu0);
+    await prof?.stop(`latency-${opts.copier}-${opts.followers}`);
     const childStats = await r.child.stats();
     const firstLegOffsets = series.replies.map((x) => x.batchToFirstLegMs).filter((v): v is number => v !== null);
     let overhead: Summary | null = null;
@@ -67,6 +77,7 @@ export async function latencyScenario(opts: { copier: CopierKind; followers: num
       sim: simCostOf(childStats, firstLegOffsets),
       copierRssMb: mb(mem.rss),
       copierHeapMb: mb(mem.heapUsed),
+      copierCpuMsPerEvent: Math.round(((cpu.user + cpu.system) / 1000 / Math.max(1, opts.events)) * 100) / 100,
     };
   } finally {
     await r.close();

@@ -42,7 +42,7 @@ import {
 import { isMarketOpen, nextSessionOpen } from './sessions.js';
 import { sizeVolume } from './sizing.js';
 import type { AliasTable } from './symbols.js';
-import { resolveSymbol } from './symbols.js';
+import { resolveSymbol, type SymbolResolution } from './symbols.js';
 import { copyComment } from './tags.js';
 import type { AccountSummary, MarginMode, Operation, Side, SymbolSpec } from './trading.js';
 import { isPendingOperation, sideOf } from './trading.js';
@@ -73,6 +73,12 @@ export interface FollowerPlanInput {
   openPositionCount: number;
   /** Balance at the start of the trading day, for the daily loss limit; absent/null = not checked. */
   dayStartBalance?: number | null;
+  /**
+   * What `resolveSymbol(masterSymbol, symbols, config.symbolMap)` answers, when the caller keeps it (the engine
+   * remembers it per follower); used only with the default alias table (`PlanContext.aliases` unset). Absent: the
+   * planner resolves the symbol itself.
+   */
+  resolveSymbol?: (masterSymbol: string) => SymbolResolution;
 }
 
 /** The event-independent context of one planning call. */
@@ -176,7 +182,8 @@ export function planEvent(event: MasterEvent, ctx: PlanContext): LegPlan[] {
   const out: LegPlan[] = [];
   for (const f of ctx.followers) {
     if (!f.config.masters.includes(event.masterId)) continue;
-    out.push(...planForFollower(event, f, ctx));
+    const legs = planForFollower(event, f, ctx);
+    for (let i = 0; i < legs.length; i++) out.push(legs[i] as LegPlan);
   }
   return out;
 }
@@ -265,7 +272,10 @@ function entryChecks(
   ];
   for (const d of decisions) if (d !== null && !d.ok) return skip(f, masterTicket, d.reason, d.detail);
 
-  const resolved = resolveSymbol(masterSymbol, f.symbols, cfg.symbolMap, ctx.aliases);
+  const resolved =
+    ctx.aliases === undefined && f.resolveSymbol !== undefined
+      ? f.resolveSymbol(masterSymbol)
+      : resolveSymbol(masterSymbol, f.symbols, cfg.symbolMap, ctx.aliases);
   if (!resolved.ok) return skip(f, masterTicket, resolved.reason, resolved.detail);
   const spec = f.specs.get(resolved.symbol);
   if (spec === undefined) return skip(f, masterTicket, 'spec_unknown', { symbol: resolved.symbol });

@@ -98,8 +98,17 @@ export function checkDailyLoss(limit: number | null, dayStartBalance: number | n
 /** What a trade intends, for trade-mode checks. */
 export type TradeIntent = { kind: 'open'; side: Side } | { kind: 'close' };
 
+/** Normalised trade modes seen so far: a handful of spellings, checked once per follower for every open. */
+const normalizedTradeModes = new Map<string, string>();
+
 function normalizeTradeMode(mode: string): string {
-  return mode.replace(/^SYMBOL_TRADE_MODE_/i, '').replace(/[_\s-]/g, '').toLowerCase();
+  let normalized = normalizedTradeModes.get(mode);
+  if (normalized === undefined) {
+    normalized = mode.replace(/^SYMBOL_TRADE_MODE_/i, '').replace(/[_\s-]/g, '').toLowerCase();
+    if (normalizedTradeModes.size >= 256) normalizedTradeModes.clear();
+    normalizedTradeModes.set(mode, normalized);
+  }
+  return normalized;
 }
 
 /**

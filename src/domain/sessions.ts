@@ -30,8 +30,53 @@ function dayIndex(day: string): number {
   return DAYS.findIndex((name) => name === d || name.slice(0, 3) === d);
 }
 
+/** The intervals last computed for a sessions list, with the row values they were computed from. */
+interface Computed {
+  rows: readonly TradingSession[];
+  fields: string[];
+  ivs: readonly WeekInterval[];
+}
+
+/**
+ * Intervals per sessions list: a follower's spec keeps the same list for every event it plans, and parsing it (three
+ * regexes and a few strings per row) was a measurable share of planning 1,000 followers. A hit is used only when the
+ * list still holds the same rows with the same values, so a list changed in place is computed again.
+ */
+const computed = new WeakMap<readonly TradingSession[], Computed>();
+
+function sameRows(c: Computed, sessions: readonly TradingSession[]): boolean {
+  if (c.rows.length !== sessions.length) return false;
+  for (let i = 0; i < sessions.length; i++) {
+    const row = sessions[i] as TradingSession;
+    if (row !== c.rows[i] || row.day !== c.fields[3 * i] || row.from !== c.fields[3 * i + 1] || row.to !== c.fields[3 * i + 2]) return false;
+  }
+  return true;
+}
+
+/** The list asked about last and what was computed for it: a planning pass asks about the same list again and again. */
+let lastList: readonly TradingSession[] | null = null;
+let lastComputed: Computed | null = null;
+
+/** {@link computeIntervals}, remembered per list (see `computed`). Callers must not change the result. */
+function intervals(sessions: readonly TradingSession[]): readonly WeekInterval[] {
+  const hit = sessions === lastList ? lastComputed : computed.get(sessions);
+  if (hit != null && sameRows(hit, sessions)) {
+    lastList = sessions;
+    lastComputed = hit;
+    return hit.ivs;
+  }
+  const ivs = computeIntervals(sessions);
+  const fields: string[] = [];
+  for (const row of sessions) fields.push(row.day, row.from, row.to);
+  const entry: Computed = { rows: [...sessions], fields, ivs };
+  computed.set(sessions, entry);
+  lastList = sessions;
+  lastComputed = entry;
+  return ivs;
+}
+
 /** Valid rows as week intervals. A row whose `to` is before its `from` wraps past midnight into the next day. */
-function intervals(sessions: readonly TradingSession[]): WeekInterval[] {
+function computeIntervals(sessions: readonly TradingSession[]): WeekInterval[] {
   const out: WeekInterval[] = [];
   for (const row of sessions) {
     const day = dayIndex(row.day);
@@ -50,9 +95,18 @@ function intervals(sessions: readonly TradingSession[]): WeekInterval[] {
   return out;
 }
 
+const DAY_MS = 86_400_000;
+/** Largest magnitude of a valid `Date` time value (beyond it a `Date` is invalid and its fields NaN). */
+const MAX_TIME_MS = 8.64e15;
+
+/** `getUTCDay() * 1440 + getUTCHours() * 60 + getUTCMinutes()` of `new Date(serverTimeMs)`, without the Date. */
 function minuteOfWeek(serverTimeMs: number): number {
-  const d = new Date(serverTimeMs);
-  return d.getUTCDay() * 1440 + d.getUTCHours() * 60 + d.getUTCMinutes();
+  if (!(Math.abs(serverTimeMs) <= MAX_TIME_MS)) return Number.NaN;
+  const ms = Math.trunc(serverTimeMs) + 0;
+  const day = Math.floor(ms / DAY_MS);
+  // 1970-01-01 was a Thursday (day 4 of a week that starts on Sunday).
+  const weekday = (((day + 4) % 7) + 7) % 7;
+  return weekday * 1440 + Math.floor((ms - day * DAY_MS) / MINUTE_MS);
 }
 
 /**
@@ -62,7 +116,8 @@ function minuteOfWeek(serverTimeMs: number): number {
 export function isMarketOpen(sessions: readonly TradingSession[], serverTimeMs: number): boolean {
   if (sessions.length === 0) return true;
   const t = minuteOfWeek(serverTimeMs);
-  return intervals(sessions).some((iv) => iv.start <= t && t < iv.end);
+  for (const iv of intervals(sessions)) if (iv.start <= t && t < iv.end) return true;
+  return false;
 }
 
 /**

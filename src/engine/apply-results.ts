@@ -63,7 +63,7 @@ function outcomeAction(plan: LegPlan, kind: MasterEvent['kind']): LegOutcome['ac
 function legSymbol(plan: LegPlan, ledger: LedgerIndex, masterId: string): string | null {
   if (plan.action === 'open' || plan.action === 'place_pending') return plan.symbol;
   if (plan.action === 'skip') return typeof plan.detail.symbol === 'string' ? plan.detail.symbol : null;
-  const link = ledger.ofMaster(masterId, plan.masterTicket).find((l) => l.followerId === plan.followerId);
+  const link = ledger.ofMasterOnFollower(masterId, plan.masterTicket, plan.followerId)[0];
   return link?.followerSymbol ?? null;
 }
 
@@ -110,8 +110,8 @@ export function applyExecution(
       const done = plan.volume > 0 ? Math.min(1, (exec.volume ?? plan.volume) / plan.volume) : 1;
       for (const change of plan.offsets) {
         const link = ledger
-          .ofMaster(facts.masterId, change.masterTicket)
-          .find((l) => l.followerId === plan.followerId && l.followerTicket === change.followerTicket && l.status === 'open');
+          .ofMasterOnFollower(facts.masterId, change.masterTicket, plan.followerId)
+          .find((l) => l.followerTicket === change.followerTicket && l.status === 'open');
         if (!link) continue;
         link.volume = roundLots(change.volumeBefore - (change.volumeBefore - change.volumeAfter) * done);
         link.masterVolume = change.masterVolumeAfter;
@@ -142,8 +142,8 @@ export function applyExecution(
       const done = exec.status === 'closed' || t?.status === 'closed' || t?.retcode === Retcode.POSITION_CLOSED;
       if (!done) continue;
       const link = ledger
-        .ofMaster(facts.masterId, change.masterTicket)
-        .find((l) => l.followerId === plan.followerId && l.followerTicket === change.followerTicket && l.status === 'open');
+        .ofMasterOnFollower(facts.masterId, change.masterTicket, plan.followerId)
+        .find((l) => l.followerTicket === change.followerTicket && l.status === 'open');
       if (!link) continue;
       link.volume = change.volumeAfter;
       link.masterVolume = change.masterVolumeAfter;
@@ -151,8 +151,8 @@ export function applyExecution(
     }
   }
   if (plan.action === 'delete_pending' && (exec.status === 'closed' || exec.status === 'partial')) {
-    for (const link of ledger.ofMaster(facts.masterId, plan.masterTicket)) {
-      if (link.followerId === plan.followerId && link.followerTicket === plan.ticket) link.status = 'closed';
+    for (const link of ledger.ofMasterOnFollower(facts.masterId, plan.masterTicket, plan.followerId)) {
+      if (link.followerTicket === plan.ticket) link.status = 'closed';
     }
   }
   const action = outcomeAction(plan, facts.kind);

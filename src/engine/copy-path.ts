@@ -30,6 +30,11 @@ export interface EngineMetrics {
   copyLagMs: LatencyWindow;
   eventsProcessed: number;
   duplicatesIgnored: number;
+  /**
+   * Master events between their frame and their batch requests right now (planning, warm-up reads): while above 0 the
+   * store holds a due background write back (see `Store.deferWritesWhile`), so it does not land in a copy's path.
+   */
+  copiesInPlanning?: number;
 }
 
 /** What the copy path reads, sends through and reports to. */
@@ -83,6 +88,25 @@ export class CopyPath {
       deps.metrics.duplicatesIgnored++;
       return;
     }
+    const planning = { open: true };
+    deps.metrics.copiesInPlanning = (deps.metrics.copiesInPlanning ?? 0) + 1;
+    try {
+      await this.copy(event, receivedAt, planning);
+    } finally {
+      this.endPlanning(planning);
+    }
+  }
+
+  /** The event's batch requests are written (or it has none, or it failed): it no longer counts as planning. */
+  private endPlanning(planning: { open: boolean }): void {
+    if (!planning.open) return;
+    planning.open = false;
+    const metrics = this.deps.metrics;
+    metrics.copiesInPlanning = Math.max(0, (metrics.copiesInPlanning ?? 1) - 1);
+  }
+
+  private async copy(event: MasterEvent, receivedAt: number, planning: { open: boolean }): Promise<void> {
+    const { deps } = this;
     const startedAt = performance.now();
     const followers = deps.inputs.followersOf(event.masterId);
     if (event.kind === 'open') this.rememberMasterOpen(event);
@@ -91,7 +115,11 @@ export class CopyPath {
     if (event.kind === 'open' || event.kind === 'pending_place' || (event.kind === 'close' && event.volume < event.volumeBefore)) {
       await deps.inputs.warmSymbols(event.symbol, followers);
     }
-    await deps.links.freshenTriggered(event, followers);
+    // Only a copy of a triggered master pending can be behind (a pending link whose row is not a position yet): the
+    // follower scan is skipped when this master ticket has no open pending link at all, the common case.
+    if ((event.kind === 'close' || event.kind === 'modify') && hasOpenPendingLink(deps.ledger, event.masterId, event.position)) {
+      await deps.links.freshenTriggered(event, followers);
+    }
 
     const inputs: FollowerPlanInput[] = [];
     for (const cfg of followers) {
@@ -102,7 +130,10 @@ export class CopyPath {
     const [sendable, queued] = splitMarketClosed(plans);
 
     this.currentReceivedAt = receivedAt;
-    const executions = sendable.length > 0 ? await deps.executor.execute(event.masterId, event.eventId, 'e', sendable) : [];
+    // The executor writes its batch requests before its first await: once it returns, planning is over.
+    const sending = sendable.length > 0 ? deps.executor.execute(event.masterId, event.eventId, 'e', sendable) : null;
+    this.endPlanning(planning);
+    const executions = sending === null ? [] : await sending;
     this.currentReceivedAt = 0;
     for (const q of queued) executions.push({ plan: q, status: 'queued', volume: q.volume, price: null, ticket: null, retcode: null, latencyMs: null, message: 'market closed' });
 
@@ -146,4 +177,20 @@ export class CopyPath {
     list.push({ position: event.position, symbol: event.symbol, side: event.side, volume: event.volume, price: event.price, stopLoss: event.stopLoss, at: event.detectedAt });
     if (list.length > 50) list.splice(0, list.length - 50);
   }
+}
+
+/** True when some follower's copy of this master ticket is still an open pending link. */
+function hasOpenPendingLink(ledger: LedgerIndex, masterId: string, masterTicket: number): boolean {
+  for (const l of ledger.ofMaster(masterId, masterTicket)) if (l.status === 'open' && l.kind === 'pending') return true;
+  return false;
+}
+
+/**
+ * True while some master event is between its frame and its batch requests: a deal held for its positions list, or
+ * an event being planned. The store holds due background writes back meanwhile (`Store.deferWritesWhile`).
+ */
+export function copyInProgress(metrics: Pick<EngineMetrics, 'copiesInPlanning'>, masters: Iterable<{ feed: { readonly awaitingList: boolean } }>): boolean {
+  if ((metrics.copiesInPlanning ?? 0) > 0) return true;
+  for (const m of masters) if (m.feed.awaitingList) return true;
+  return false;
 }

@@ -9,6 +9,8 @@ export class LedgerIndex {
   private readonly links: CopyLink[];
   private readonly byMaster = new Map<string, CopyLink[]>();
   private readonly byFollower = new Map<string, CopyLink[]>();
+  /** Links of one master ticket on one follower: applying a 1,000-leg close looks each leg's links up here. */
+  private readonly byMasterFollower = new Map<string, CopyLink[]>();
 
   constructor(links: CopyLink[]) {
     this.links = links;
@@ -18,6 +20,7 @@ export class LedgerIndex {
   private index(link: CopyLink): void {
     push(this.byMaster, masterKey(link.masterId, link.masterTicket), link);
     push(this.byFollower, link.followerId, link);
+    push(this.byMasterFollower, pairKey(link), link);
   }
 
   all(): readonly CopyLink[] {
@@ -27,6 +30,11 @@ export class LedgerIndex {
   /** Links of a master position or pending order (every follower, every status). */
   ofMaster(masterId: string, masterTicket: number): readonly CopyLink[] {
     return this.byMaster.get(masterKey(masterId, masterTicket)) ?? [];
+  }
+
+  /** Links of a master position or pending order on one follower (every status), in the order `ofMaster` has them. */
+  ofMasterOnFollower(masterId: string, masterTicket: number, followerId: string): readonly CopyLink[] {
+    return this.byMasterFollower.get(`${masterKey(masterId, masterTicket)}\u0000${followerId}`) ?? [];
   }
 
   ofFollower(followerId: string): readonly CopyLink[] {
@@ -45,8 +53,10 @@ export class LedgerIndex {
   /** Moves a master-side key (a pending order that triggered keeps its ticket on MT5, so usually a no-op). */
   rekey(link: CopyLink, masterTicket: number): void {
     remove(this.byMaster, masterKey(link.masterId, link.masterTicket), link);
+    remove(this.byMasterFollower, pairKey(link), link);
     link.masterTicket = masterTicket;
     push(this.byMaster, masterKey(link.masterId, link.masterTicket), link);
+    push(this.byMasterFollower, pairKey(link), link);
   }
 
   /**
@@ -54,14 +64,22 @@ export class LedgerIndex {
    * more, and keeping them would grow the state file (and every write of it) without bound. Returns how many.
    */
   dropSettled(masterId: string, masterTicket: number): number {
-    const settled = this.ofMaster(masterId, masterTicket).filter((l) => l.status !== 'open');
+    const key = masterKey(masterId, masterTicket);
+    const ofTicket = this.byMaster.get(key);
+    if (!ofTicket) return 0;
+    const settled = new Set<CopyLink>();
+    for (const l of ofTicket) if (l.status !== 'open') settled.add(l);
+    if (settled.size === 0) return 0;
+    // One pass over each list (a master position copied to 1,000 followers settles 1,000 links at once: one
+    // indexOf + splice per link would be quadratic). Lists are compacted in place: `links` is the state's own array.
+    compact(this.links, settled);
+    compact(ofTicket, settled);
+    if (ofTicket.length === 0) this.byMaster.delete(key);
     for (const link of settled) {
-      const i = this.links.indexOf(link);
-      if (i >= 0) this.links.splice(i, 1);
-      remove(this.byMaster, masterKey(link.masterId, link.masterTicket), link);
       remove(this.byFollower, link.followerId, link);
+      remove(this.byMasterFollower, pairKey(link), link);
     }
-    return settled.length;
+    return settled.size;
   }
 
   /** Drops closed and detached links older than `before` (epoch ms) from the array and the indexes. */
@@ -73,6 +91,7 @@ export class LedgerIndex {
         this.links.splice(i, 1);
         remove(this.byMaster, masterKey(link.masterId, link.masterTicket), link);
         remove(this.byFollower, link.followerId, link);
+        remove(this.byMasterFollower, pairKey(link), link);
         removed++;
       }
     }
@@ -84,6 +103,20 @@ function push(map: Map<string, CopyLink[]>, key: string, link: CopyLink): void {
   const list = map.get(key);
   if (list) list.push(link);
   else map.set(key, [link]);
+}
+
+function pairKey(link: CopyLink): string {
+  return `${masterKey(link.masterId, link.masterTicket)}\u0000${link.followerId}`;
+}
+
+/** Removes the members of `gone` from `list` in place, keeping the order of the rest. */
+function compact(list: CopyLink[], gone: ReadonlySet<CopyLink>): void {
+  let w = 0;
+  for (let r = 0; r < list.length; r++) {
+    const link = list[r] as CopyLink;
+    if (!gone.has(link)) list[w++] = link;
+  }
+  list.length = w;
 }
 
 function remove(map: Map<string, CopyLink[]>, key: string, link: CopyLink): void {

@@ -62,6 +62,11 @@ export class MasterFeed {
     return this.stream.connected;
   }
 
+  /** True while an `In` deal is held for the positions list that carries its SL/TP: a copy has begun. */
+  get awaitingList(): boolean {
+    return this.holding !== null;
+  }
+
   /** Positions of the trade frames taken off the socket but not yet turned into events (held or behind a lookup). */
   heldTickets(): number[] {
     const out: number[] = [];

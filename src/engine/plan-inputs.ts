@@ -4,7 +4,7 @@
  */
 import type { FollowerConfig } from '../domain/config.js';
 import type { FollowerPlanInput, PlanContext } from '../domain/plan.js';
-import { resolveSymbol } from '../domain/symbols.js';
+import { resolveSymbol, type SymbolResolution } from '../domain/symbols.js';
 import type { AccountSummary, OpenedOrder } from '../domain/trading.js';
 import type { FollowerState } from './follower-state.js';
 import type { LedgerIndex } from './ledger-index.js';
@@ -24,12 +24,58 @@ export interface PlanInputsDeps {
   masterPaused(masterId: string): boolean;
 }
 
+interface ResolvedSymbol {
+  symbols: readonly string[];
+  symbolMap: Readonly<Record<string, string>>;
+  /** The map's keys and values, in order, when this was resolved. */
+  mapEntries: readonly string[];
+  resolution: SymbolResolution;
+}
+
+/** A resolution to hand out: a found one is immutable data; a miss gets its own `detail` (it may end up in a plan). */
+function copyOf(r: SymbolResolution): SymbolResolution {
+  return r.ok ? r : { ok: false, reason: r.reason, detail: { ...r.detail } };
+}
+
+/** True when `map` holds exactly `entries` (keys and values alternating, in insertion order). */
+function sameEntries(map: Readonly<Record<string, string>>, entries: readonly string[]): boolean {
+  let i = 0;
+  for (const key in map) {
+    if (key !== entries[i] || map[key] !== entries[i + 1]) return false;
+    i += 2;
+  }
+  return i === entries.length;
+}
+
 /** Builds planner inputs from the engine's caches (never the broker, except to load a missing symbol spec). */
 export class PlanInputs {
   /** Copy tags per cached rows list: a follower's rows change only when its positions frame does. */
   private readonly tagsOfRows = new WeakMap<readonly OpenedOrder[], ReadonlySet<string>>();
+  /** See {@link PlanInputs.resolution}. */
+  private readonly resolvedSymbols = new WeakMap<FollowerState, Map<string, ResolvedSymbol>>();
 
   constructor(private readonly deps: PlanInputsDeps) {}
+
+  /**
+   * How a master symbol resolves on a follower (`resolveSymbol` with the default aliases), remembered per follower
+   * while its symbol list (the same array) and its symbol map (same entries; the map is edited in place) are
+   * unchanged: every open and pending placement resolves it for every follower twice (spec warm-up and planning),
+   * and resolving anew each time was a measurable share of planning a thousand followers.
+   */
+  private resolution(f: FollowerState, cfg: FollowerConfig, masterSymbol: string): SymbolResolution {
+    let byMaster = this.resolvedSymbols.get(f);
+    if (byMaster === undefined) {
+      byMaster = new Map();
+      this.resolvedSymbols.set(f, byMaster);
+    }
+    const hit = byMaster.get(masterSymbol);
+    if (hit !== undefined && hit.symbols === f.symbols && hit.symbolMap === cfg.symbolMap && sameEntries(cfg.symbolMap, hit.mapEntries)) return copyOf(hit.resolution);
+    const resolution = resolveSymbol(masterSymbol, f.symbols, cfg.symbolMap);
+    const mapEntries: string[] = [];
+    for (const key in cfg.symbolMap) mapEntries.push(key, cfg.symbolMap[key] as string);
+    byMaster.set(masterSymbol, { symbols: f.symbols, symbolMap: cfg.symbolMap, mapEntries, resolution });
+    return copyOf(resolution);
+  }
 
   /** The comments of the copier's orders among `rows` (see FollowerPlanInput.copyTags). */
   private copyTags(rows: readonly OpenedOrder[]): ReadonlySet<string> {
@@ -61,6 +107,7 @@ export class PlanInputs {
       marginPerLot: f.marginPerLot,
       links,
       copyTags: this.copyTags(f.positions),
+      resolveSymbol: (masterSymbol) => this.resolution(f, cfg, masterSymbol),
       openPositionCount: open,
       dayStartBalance: this.deps.state.data.daily[cfg.accountId]?.startBalance ?? null,
     };
@@ -99,9 +146,10 @@ export class PlanInputs {
     for (const cfg of followers) {
       const f = this.deps.followers.get(cfg.accountId);
       if (!f) continue;
-      const r = resolveSymbol(masterSymbol, f.symbols, cfg.symbolMap);
-      if (r.ok && (!f.specs.has(r.symbol) || !f.marginPerLot.has(r.symbol))) {
-        loads.push(f.ensureSymbol(r.symbol).catch((e: unknown) => this.deps.log.warn({ followerId: f.id, symbol: r.symbol, err: String(e) }, 'symbol info unavailable')));
+      const r = this.resolution(f, cfg, masterSymbol);
+      const symbol = r.ok ? r.symbol : null;
+      if (symbol !== null && (!f.specs.has(symbol) || !f.marginPerLot.has(symbol))) {
+        loads.push(f.ensureSymbol(symbol).catch((e: unknown) => this.deps.log.warn({ followerId: f.id, symbol, err: String(e) }, 'symbol info unavailable')));
       }
     }
     if (loads.length > 0) await Promise.all(loads);

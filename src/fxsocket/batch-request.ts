@@ -84,7 +84,8 @@ function orderFields(raw: Record<string, unknown>, where: string): Record<string
   }
   optionalInteger(raw['slippage'], where, 'slippage', 0);
   optionalInteger(raw['expert_id'], where, 'expert_id', 0);
-  const out = compact({ ...raw });
+  // `compact` copies: the leg given is never changed.
+  const out = compact(raw);
   const operation = raw['operation'];
   if (operation !== undefined) {
     const canonical = typeof operation === 'string' ? canonicalOperation(operation) : undefined;
@@ -122,19 +123,21 @@ export function buildOrderBatchBody(request: OrderBatchRequest): Record<string, 
   if (!Array.isArray(request.orders) || request.orders.length === 0) {
     throw invalid('orders', 'must contain at least one leg');
   }
+  const hasDefaults = Object.keys(defaults).length > 0;
   const legs = request.orders.map((leg: unknown, index) => {
     const where = `orders[${index}]`;
     if (!isRecord(leg)) throw invalid(where, 'must be an object');
     rejectUnknownKeys(leg, ORDER_LEG_KEYS, where);
     requireString(leg['account_id'], where, 'account_id');
     const body = orderFields(leg, where);
-    // Keys present on the leg win, falsy ones included (`slippage: 0` means zero); absent keys inherit (§2.4).
-    checkMergedOrder({ ...defaults, ...body }, where);
+    // Keys present on the leg win, falsy ones included (`slippage: 0` means zero); absent keys inherit (§2.4). Without
+    // defaults the merged leg is the leg itself (no copy per follower).
+    checkMergedOrder(hasDefaults ? { ...defaults, ...body } : body, where);
     return body;
   });
 
   const body: Record<string, unknown> = { orders: legs };
-  if (Object.keys(defaults).length > 0) body['defaults'] = defaults;
+  if (hasDefaults) body['defaults'] = defaults;
   if (request.require_reachable === true) body['require_reachable'] = true;
   return body;
 }
@@ -147,7 +150,7 @@ function closeFields(raw: Record<string, unknown>, where: string): Record<string
   optionalInteger(raw['magic'], where, 'magic', 0);
   optionalNumber(raw['volume'], where, 'volume', 'positive');
   optionalInteger(raw['slippage'], where, 'slippage', 0);
-  return compact({ ...raw });
+  return compact(raw);
 }
 
 /** Validates a `POST /v1/orders/close` request and returns its wire body. Throws `invalid_request`; nothing is sent. */

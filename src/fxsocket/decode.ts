@@ -23,13 +23,27 @@ function protocolError(call: CallInfo, message: string, cause: unknown, issues: 
     : new ProtocolError(`${where}: unreadable reply (${message})`, { cause, context, issues });
 }
 
-/** Parses a 2xx body and validates it; malformed → `ProtocolError` (reads) or `UnreadableOrderReplyError` (orders). */
-export function decodeBody<S extends z.ZodType>(schema: S, bodyText: string, call: CallInfo): z.output<S> {
+/**
+ * Parses a 2xx body and validates it; malformed → `ProtocolError` (reads) or `UnreadableOrderReplyError` (orders).
+ * `fast`, when given, is tried first on the parsed value: a hand-written decoder that returns the schema's exact
+ * output for a reply whose every field is present with its right type, or `undefined` to leave it to the schema
+ * (defaults, errors); see `fast-replies.ts`.
+ */
+export function decodeBody<S extends z.ZodType>(
+  schema: S,
+  bodyText: string,
+  call: CallInfo,
+  fast?: (json: unknown) => z.output<S> | undefined,
+): z.output<S> {
   let json: unknown;
   try {
     json = JSON.parse(bodyText) as unknown;
   } catch (error) {
     throw protocolError(call, 'not JSON', error);
+  }
+  if (fast !== undefined) {
+    const value = fast(json);
+    if (value !== undefined) return value;
   }
   const result = schema.safeParse(json);
   if (!result.success) throw protocolError(call, describeIssues(result.error.issues), result.error, result.error.issues);

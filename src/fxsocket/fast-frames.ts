@@ -36,6 +36,23 @@ function isObject(value: unknown): value is object {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
+/**
+ * True when `value` (a parsed JSON object) has exactly `keys`, in that order, and nothing else. Such an object is
+ * already what the fast path would build from it (same keys, same order, same values once each field's type passed),
+ * so it is handed over as it is instead of being copied: a positions frame is the follower's whole list, on every leg.
+ */
+function hasExactKeys(value: object, keys: readonly string[]): boolean {
+  let i = 0;
+  for (const key in value) {
+    if (key !== keys[i]) return false;
+    i += 1;
+  }
+  return i === keys.length;
+}
+
+const OPENED_ORDER_KEYS = ['ticket', 'symbol', 'type', 'kind', 'lots', 'openPrice', 'currentPrice', 'stopLoss', 'takeProfit', 'swap', 'profit', 'magic', 'comment', 'openTime'] as const satisfies readonly (keyof TerminalOpenedOrder)[];
+const ACCOUNT_SUMMARY_KEYS = ['balance', 'credit', 'profit', 'equity', 'margin', 'freeMargin', 'marginLevel', 'leverage', 'currency', 'type'] as const satisfies readonly (keyof TerminalAccountSummary)[];
+
 /** One `OpenedOrder` row, or `undefined` when the schema must decide. Key order follows `OpenedOrderSchema`. */
 export function fastOpenedOrder(value: unknown): TerminalOpenedOrder | undefined {
   if (!isObject(value)) return undefined;
@@ -72,6 +89,7 @@ export function fastOpenedOrder(value: unknown): TerminalOpenedOrder | undefined
   ) {
     return undefined;
   }
+  if (hasExactKeys(value, OPENED_ORDER_KEYS)) return value as TerminalOpenedOrder;
   return {
     ticket,
     symbol,
@@ -118,6 +136,7 @@ export function fastAccountSummary(value: unknown): TerminalAccountSummary | und
   ) {
     return undefined;
   }
+  if (hasExactKeys(value, ACCOUNT_SUMMARY_KEYS)) return value as TerminalAccountSummary;
   return { balance, credit, profit, equity, margin, freeMargin, marginLevel, leverage, currency, type };
 }
 

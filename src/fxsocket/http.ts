@@ -308,12 +308,18 @@ export class HttpTransport {
 
   /**
    * Sends one call and validates the reply against `schema`, then with `check` (e.g. that batch results are
-   * positional); what either throws counts as a malformed reply.
+   * positional); what either throws counts as a malformed reply. `fast` is an optional hand-written decoder tried
+   * before the schema (see `decodeBody`).
    */
-  async requestJson<S extends z.ZodType>(schema: S, call: HttpCall, check?: (value: z.output<S>) => void): Promise<z.output<S>> {
+  async requestJson<S extends z.ZodType>(
+    schema: S,
+    call: HttpCall,
+    check?: (value: z.output<S>) => void,
+    fast?: (json: unknown) => z.output<S> | undefined,
+  ): Promise<z.output<S>> {
     const reply = await this.request(call);
     try {
-      const value = decodeBody(schema, reply.bodyText, { ...call, path: buildTarget(call.baseUrl, call.path).pathname });
+      const value = decodeBody(schema, reply.bodyText, { ...call, path: buildTarget(call.baseUrl, call.path).pathname }, fast);
       check?.(value);
       return value;
     } catch (error) {

@@ -11,6 +11,7 @@ import {
   type OrderBatchRequest,
 } from './batch-request.js';
 import { UnreadableOrderReplyError } from './errors.js';
+import { fastCloseBatchReply, fastOrderBatchReply } from './fast-replies.js';
 import type { HttpTransport } from './http.js';
 import { AccountListSchema, AccountSchema, CloseBatchReplySchema, OrderBatchReplySchema, type Account } from './schemas/index.js';
 import { invalid } from './validation.js';
@@ -79,8 +80,11 @@ export class ManagementClient {
   async placeOrders(request: OrderBatchRequest, options: BatchOptions = {}): Promise<OrderBatchReply> {
     const body = buildOrderBatchBody(request);
     checkIdempotencyKey(options.idempotencyKey);
-    return this.#http.requestJson(OrderBatchReplySchema, this.#batchCall('/orders', body, options), (reply) =>
-      checkPositional(reply.results.length, request.orders.length, '/orders', options.idempotencyKey),
+    return this.#http.requestJson(
+      OrderBatchReplySchema,
+      this.#batchCall('/orders', body, options),
+      (reply) => checkPositional(reply.results.length, request.orders.length, '/orders', options.idempotencyKey),
+      fastOrderBatchReply,
     );
   }
 
@@ -88,8 +92,11 @@ export class ManagementClient {
   async closeOrders(request: CloseBatchRequest, options: BatchOptions = {}): Promise<CloseBatchReply> {
     const body = buildCloseBatchBody(request);
     checkIdempotencyKey(options.idempotencyKey);
-    return this.#http.requestJson(CloseBatchReplySchema, this.#batchCall('/orders/close', body, options), (reply) =>
-      checkPositional(reply.results.length, request.accounts.length, '/orders/close', options.idempotencyKey),
+    return this.#http.requestJson(
+      CloseBatchReplySchema,
+      this.#batchCall('/orders/close', body, options),
+      (reply) => checkPositional(reply.results.length, request.accounts.length, '/orders/close', options.idempotencyKey),
+      fastCloseBatchReply,
     );
   }
 

@@ -13,6 +13,14 @@ export function isRecord(value: unknown): value is Record<string, unknown> {
 
 /** Refuses keys outside `allowed` — the server fails a whole batch on one unknown key (§2.4). */
 export function rejectUnknownKeys(value: Record<string, unknown>, allowed: ReadonlySet<string>, where: string): void {
+  let clean = true;
+  for (const key in value) {
+    if (Object.hasOwn(value, key) && !allowed.has(key)) {
+      clean = false;
+      break;
+    }
+  }
+  if (clean) return;
   const unknown = Object.keys(value).filter((key) => !allowed.has(key));
   if (unknown.length > 0) throw invalid(where, `unknown field${unknown.length > 1 ? 's' : ''} ${unknown.join(', ')}`);
 }
@@ -20,7 +28,14 @@ export function rejectUnknownKeys(value: Record<string, unknown>, allowed: Reado
 /** Copies `value` without keys whose value is `undefined`, so absent fields are not sent. */
 export function compact<T extends object>(value: T): T {
   const out: Record<string, unknown> = {};
-  for (const [key, field] of Object.entries(value)) if (field !== undefined) out[key] = field;
+  // Own enumerable string keys in order, as Object.entries would give them, without its array of pairs (a batch leg
+  // passes here once per follower).
+  const record = value as Record<string, unknown>;
+  for (const key in record) {
+    if (!Object.hasOwn(record, key)) continue;
+    const field = record[key];
+    if (field !== undefined) out[key] = field;
+  }
   return out as T;
 }
 

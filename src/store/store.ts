@@ -49,6 +49,9 @@ export { JOURNAL_FILE, LINKS_FILE };
 /** The lock file's name inside the data directory. */
 export const LOCK_FILE = 'state.lock';
 
+/** How often a deferred background write asks again whether its owner is still busy. */
+const DEFER_STEP_MS = 2;
+
 /** Options of {@link openStore}. */
 export interface StoreOptions {
   /** The data directory (`FXMIRROR_DATA`); created if missing. */
@@ -278,6 +281,9 @@ export class Store implements StatePort {
   private durableGeneration = 0;
   private timer: NodeJS.Timeout | null = null;
   private inFlight: Promise<void> | null = null;
+  /** See {@link Store.deferWritesWhile}. */
+  private busy: (() => boolean) | null = null;
+  private maxDeferMs = 0;
   private closing = false;
   private closed = false;
   private readonly encoder: StateEncoder;
@@ -363,6 +369,18 @@ export class Store implements StatePort {
    */
   update<R>(mutator: (state: State) => R): R {
     return this.mutate(mutator);
+  }
+
+  /**
+   * Lets a due background write wait while `busy()` says a time-critical task is running (the engine: a master event
+   * between its frame and its batch request), checking again every few milliseconds, for at most `maxDeferMs` past
+   * the coalescing delay. A write serialises the whole document synchronously (milliseconds with a thousand
+   * followers); landing in the middle of a copy it would hold that copy's batch back by as much. `flush()` and
+   * `close()` never wait.
+   */
+  deferWritesWhile(busy: () => boolean, maxDeferMs = 250): void {
+    this.busy = busy;
+    this.maxDeferMs = Math.max(0, maxDeferMs);
   }
 
   /**
@@ -623,11 +641,27 @@ export class Store implements StatePort {
 
   private schedule(delayMs: number): void {
     if (this.timer !== null || this.inFlight !== null || this.closed) return;
-    this.timer = setTimeout(() => {
-      this.timer = null;
-      // Failures are reported through `healthy`, the `error` event and the next flush.
-      this.writeNow().catch(() => undefined);
-    }, delayMs);
+    this.timer = setTimeout(() => this.writeDue(0), delayMs);
+  }
+
+  /** The coalescing delay is over: write now, or a moment later while the owner says it is busy (bounded). */
+  private writeDue(deferredMs: number): void {
+    this.timer = null;
+    if (deferredMs < this.maxDeferMs && !this.closing && !this.closed && this.isBusy()) {
+      this.timer = setTimeout(() => this.writeDue(deferredMs + DEFER_STEP_MS), DEFER_STEP_MS);
+      return;
+    }
+    // Failures are reported through `healthy`, the `error` event and the next flush.
+    this.writeNow().catch(() => undefined);
+  }
+
+  private isBusy(): boolean {
+    if (this.busy === null) return false;
+    try {
+      return this.busy();
+    } catch {
+      return false;
+    }
   }
 
   /**

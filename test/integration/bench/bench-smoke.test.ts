@@ -4,7 +4,7 @@
  * that nothing was lost or duplicated — never a time.
  */
 import { describe, expect, it } from 'vitest';
-import { runBench } from '../../../bench/run.js';
+import { planFor, runBench } from '../../../bench/run.js';
 import { renderMarkdown } from '../../../bench/lib/report.js';
 
 describe('benchmark smoke run', () => {
@@ -40,5 +40,12 @@ describe('benchmark smoke run', () => {
     expect(results.machine.cores).toBeGreaterThan(0);
     expect(results.machine.node).toBe(process.version);
     expect(renderMarkdown(results)).toContain('## Targets');
+  });
+
+  it('plans only the cases of one follower count with --followers (latency, floor and baseline; no burst)', () => {
+    const cases = planFor('full', undefined, 1000);
+    expect(cases.map((c) => (c.scenario === 'burst' ? 'burst' : `${c.scenario}:${c.followers}`))).toEqual(['latency:1000', 'floor:1000']);
+    expect(planFor('full', 'latency', 100).map((c) => c.scenario === 'burst' ? 'burst' : `${c.scenario}:${c.followers}:${c.events}`)).toEqual(['latency:100:400']);
+    expect(planFor('full').length).toBeGreaterThan(cases.length);
   });
 });

@@ -121,3 +121,58 @@ describe('sessionCloseTime', () => {
     expect(sessionCloseTime([], at(MON, 10))).toBeNull();
   });
 });
+
+describe('sessions: a list changed in place', () => {
+  it('is read again (the parsed intervals are remembered per list only while its rows are unchanged)', () => {
+    const monday10 = Date.UTC(2026, 5, 22, 10, 0);
+    const sessions: TradingSession[] = [{ day: 'MONDAY', from: '00:00', to: '24:00' }];
+    expect(isMarketOpen(sessions, monday10)).toBe(true);
+    expect(isMarketOpen(sessions, monday10)).toBe(true);
+    (sessions[0] as TradingSession).to = '09:00';
+    expect(isMarketOpen(sessions, monday10)).toBe(false);
+    sessions[0] = { day: 'MONDAY', from: '09:30', to: '11:00' };
+    expect(isMarketOpen(sessions, monday10)).toBe(true);
+    sessions.push({ day: 'TUESDAY', from: '00:00', to: '24:00' });
+    sessions.shift();
+    expect(isMarketOpen(sessions, monday10)).toBe(false);
+    expect(nextSessionOpen(sessions, monday10)).toBe(Date.UTC(2026, 5, 23, 0, 0));
+  });
+});
+
+describe('sessions: the minute of the week', () => {
+  /** The reference: the fields of a Date, as the function read them before. */
+  function referenceOpen(sessions: readonly TradingSession[], t: number): boolean {
+    const d = new Date(t);
+    const m = d.getUTCDay() * 1440 + d.getUTCHours() * 60 + d.getUTCMinutes();
+    const week = 7 * 1440;
+    const days = ['SUNDAY', 'MONDAY', 'TUESDAY', 'WEDNESDAY', 'THURSDAY', 'FRIDAY', 'SATURDAY'];
+    const hm = (s: string) => Number(s.slice(0, 2)) * 60 + Number(s.slice(3));
+    return sessions.some((row) => {
+      const start = days.indexOf(row.day) * 1440 + hm(row.from);
+      const to = hm(row.to);
+      const end = days.indexOf(row.day) * 1440 + (to > hm(row.from) ? to : to + 1440);
+      return end <= week ? start <= m && m < end : (start <= m && m < week) || m < end - week;
+    });
+  }
+
+  it('is read from the time as a Date would read it, for any time (before 1970, fractions, out of range)', () => {
+    const rows: TradingSession[] = [
+      { day: 'MONDAY', from: '08:00', to: '17:30' },
+      { day: 'WEDNESDAY', from: '23:59', to: '00:01' },
+      { day: 'SATURDAY', from: '22:00', to: '02:00' },
+      { day: 'SUNDAY', from: '00:00', to: '00:01' },
+    ];
+    const times = fc.oneof(
+      fc.integer({ min: -8.64e15, max: 8.64e15 }),
+      fc.double({ min: -8.7e15, max: 8.7e15, noNaN: true }),
+      fc.integer({ min: -3 * 86_400_000, max: 3 * 86_400_000 }),
+      fc.constantFrom(0, -0, -1, -0.5, 0.5, 8.64e15, -8.64e15, 8.64e15 + 1, Number.NaN, Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY),
+    );
+    fc.assert(
+      fc.property(times, (t) => {
+        expect(isMarketOpen(rows, t)).toBe(referenceOpen(rows, t));
+      }),
+      { numRuns: 3000 },
+    );
+  });
+});

@@ -15,6 +15,8 @@ import type { z } from 'zod';
 import type { StreamEvent } from '../../../src/engine/ports.js';
 import {
   fastAccountEvent,
+  fastAccountSummary,
+  fastOpenedOrder,
   fastPositionsEvent,
   fastTerminalEvent,
   fastTickEvent,
@@ -310,6 +312,31 @@ describe('fast path: examples', () => {
     for (const name of ['wrong-types-tick', 'wrong-types-trade', 'positions-not-array', 'positions-missing-data', 'float-ticket']) {
       const raw = rawFixture(`ws/malformed/${name}.txt`);
       expectSameEvent(decodeFrame(raw), decodeFrameWithSchemas(raw));
+    }
+  });
+});
+
+describe('fast path: rows already in the schema\'s shape', () => {
+  it('hands a parsed row or summary over as it is when it has exactly the schema keys in order, else copies it', () => {
+    for (const [schema, fast] of [
+      [OpenedOrderSchema, fastOpenedOrder],
+      [AccountSummarySchema, fastAccountSummary],
+    ] as const) {
+      const shape = payload('x', schema);
+      fc.assert(
+        fc.property(wellFormed(shape), fc.boolean(), (generated, inOrder) => {
+          // The generator shuffles keys and mixes in unknown ones; half the time, rebuild it in schema order.
+          const wire = inOrder ? Object.fromEntries(shape.fields.map((f) => [f.key, generated[f.key]])) : generated;
+          const parsed = JSON.parse(toRaw(wire)) as Json;
+          const out = fast(parsed);
+          const expected = schema.parse(parsed);
+          expect(out).toStrictEqual(expected);
+          expect(keyPaths(out)).toEqual(keyPaths(expected));
+          const exact = Object.keys(parsed).join() === Object.keys(schema.shape).join();
+          expect(out === parsed).toBe(exact);
+        }),
+        { numRuns: 300 },
+      );
     }
   });
 });

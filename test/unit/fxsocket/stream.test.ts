@@ -410,6 +410,60 @@ describe('TerminalStream', () => {
     expect(s.connected).toBe(false);
   });
 
+  it('runs the listener one event at a time, in order, whether it returns at once or a promise', async () => {
+    const server = await fakeServer((socket) => {
+      socket.once('message', () => {
+        for (let i = 0; i < 20; i += 1) socket.send(JSON.stringify({ type: 'warning', dropped: i }));
+      });
+    });
+    const s = new TerminalStream({ accountId: 'acc', url: server.url, apiKey: KEY });
+    cleanups.unshift(() => s.close());
+    const seen: number[] = [];
+    let running = 0;
+    let overlapped = false;
+    s.onEvent((event) => {
+      if (event.type !== 'warning') return undefined;
+      if (running > 0) overlapped = true;
+      seen.push(event.dropped);
+      // Every third event takes a while (the listener returns a promise); the others return at once.
+      if (event.dropped % 3 !== 0) return undefined;
+      running += 1;
+      return new Promise<void>((resolve) => setTimeout(resolve, 5)).then(() => {
+        running -= 1;
+      });
+    });
+    s.subscribe('trades');
+    s.start();
+    await until(() => seen.length === 20);
+    await until(() => running === 0);
+    expect(seen).toEqual(Array.from({ length: 20 }, (_, i) => i));
+    expect(overlapped).toBe(false);
+  });
+
+  it('reports a listener promise that rejects and keeps delivering', async () => {
+    const server = await fakeServer((socket) => {
+      socket.once('message', () => {
+        socket.send(rawFixture('ws/tick.json'));
+        socket.send(rawFixture('ws/tick.json'));
+      });
+    });
+    const errors: unknown[] = [];
+    const s = new TerminalStream({ accountId: 'acc', url: server.url, apiKey: KEY, onListenerError: (error) => errors.push(error) });
+    cleanups.unshift(() => s.close());
+    let ticks = 0;
+    s.onEvent(async (event) => {
+      if (event.type === 'tick') {
+        ticks += 1;
+        await Promise.resolve();
+        throw new Error('async consumer bug');
+      }
+    });
+    s.subscribe('prices', 'EURUSD');
+    s.start();
+    await until(() => ticks === 2 && errors.length === 2);
+    expect(s.stats().listenerErrors).toBe(2);
+  });
+
   it('keeps running when the listener throws', async () => {
     const server = await fakeServer((socket) => {
       socket.once('message', () => {
