@@ -17,24 +17,9 @@
 import type { StreamEvent } from '../engine/ports.js';
 import type { TradeEvent, TerminalStatus } from './schemas/stream.js';
 import type { TerminalAccountSummary, TerminalOpenedOrder, TerminalQuote } from './schemas/terminal.js';
+import { isInt, isNum, isObject } from './wire-checks.js';
+import type { Wire } from './wire-checks.js';
 
-/** The wire view of a parsed payload: the schema's keys, values not yet checked. */
-type Wire<T> = { readonly [K in keyof T]?: unknown };
-
-/** `num`: a finite JSON number (`1e999` parses to Infinity, which `z.number()` refuses). */
-function isNum(value: unknown): value is number {
-  return typeof value === 'number' && Number.isFinite(value);
-}
-
-/** `int`: `z.number().int()` accepts safe integers only. */
-function isInt(value: unknown): value is number {
-  return typeof value === 'number' && Number.isSafeInteger(value);
-}
-
-/** A JSON object (what `z.object` accepts from `JSON.parse`). */
-function isObject(value: unknown): value is object {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
 
 /**
  * True when `value` (a parsed JSON object) has exactly `keys`, in that order, and nothing else. Such an object is

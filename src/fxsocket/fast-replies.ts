@@ -15,6 +15,8 @@
 import type { z } from 'zod';
 
 import type { CloseBatchReplySchema, CloseLegResultSchema, CloseTicketResultSchema, OrderBatchReplySchema, OrderLegResultSchema } from './schemas/management.js';
+import { isInt, isNum, isObject } from './wire-checks.js';
+import type { Wire } from './wire-checks.js';
 
 type OrderBatchReplyOut = z.output<typeof OrderBatchReplySchema>;
 type OrderLegResultOut = z.output<typeof OrderLegResultSchema>;
@@ -22,20 +24,6 @@ type CloseBatchReplyOut = z.output<typeof CloseBatchReplySchema>;
 type CloseLegResultOut = z.output<typeof CloseLegResultSchema>;
 type CloseTicketResultOut = z.output<typeof CloseTicketResultSchema>;
 
-/** The wire view of a parsed payload: the schema's keys, values not yet checked. */
-type Wire<T> = { readonly [K in keyof T]?: unknown };
-
-function isNum(value: unknown): value is number {
-  return typeof value === 'number' && Number.isFinite(value);
-}
-
-function isInt(value: unknown): value is number {
-  return typeof value === 'number' && Number.isSafeInteger(value);
-}
-
-function isObject(value: unknown): value is object {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
 
 /** `OrderLegResult`, or `undefined`. Key order follows `OrderLegResultSchema`. */
 export function fastOrderLegResult(value: unknown): OrderLegResultOut | undefined {

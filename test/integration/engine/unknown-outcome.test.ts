@@ -6,6 +6,14 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { copiesOn, legOf, openCopied, resolvedEvents, startWorld, waitCopied, waitFor } from './harness.js';
 import type { World } from './harness.js';
 
+/** Partially closes master position `ticket` while the raw follower's next batch leg executes and its answer is lost. */
+async function closeWithLostAnswer(w: World, ticket: number, volume: number): Promise<void> {
+  w.sim.account('raw-follower').faults.set({ batchLegTimeoutAfterExecute: 1 });
+  w.sim.account('master').close(ticket, volume);
+  const partial = await waitCopied(w, ticket, 'close');
+  expect(legOf(partial, w, 'raw').status).toBe('unknown');
+}
+
 describe('engine: unknown outcomes', () => {
   let world: World | undefined;
   afterEach(async () => {
@@ -150,16 +158,12 @@ describe('engine: unknown outcomes', () => {
   it('reconciliation leaves a netting row alone while a close on it is being settled (no second close of the same share)', async () => {
     world = await startWorld({ follow: ['raw'], engine: { unknownResolveDelayMs: 3_000 } });
     const w = world;
-    const master = w.sim.account('master');
     const [a = 0] = await openCopied(w, [
       { symbol: 'EURUSD', operation: 'Buy', volume: 0.4 },
       { symbol: 'EURUSD', operation: 'Buy', volume: 0.2 },
     ]);
     await waitFor(() => copiesOn(w, 'raw')[0]?.lots === 0.6, 'raw at 0.6');
-    w.sim.account('raw-follower').faults.set({ batchLegTimeoutAfterExecute: 1 });
-    master.close(a, 0.2);
-    const partial = await waitCopied(w, a, 'close');
-    expect(legOf(partial, w, 'raw').status).toBe('unknown');
+    await closeWithLostAnswer(w, a, 0.2);
     // The close executed (the row is at 0.4) but the ledger still says 0.4 for this share until it is settled.
     await waitFor(() => copiesOn(w, 'raw')[0]?.lots === 0.4, 'raw at 0.4');
     const during = await w.engine.control.reconcile({ apply: true });
@@ -176,16 +180,12 @@ describe('engine: unknown outcomes', () => {
   it('a partial close of a netting row holding shares on both sides is settled from the row’s net volume', async () => {
     world = await startWorld({ follow: ['raw'] });
     const w = world;
-    const master = w.sim.account('master');
     const [a = 0] = await openCopied(w, [
       { symbol: 'EURUSD', operation: 'Buy', volume: 0.6 },
       { symbol: 'EURUSD', operation: 'Sell', volume: 0.2 },
     ]);
     await waitFor(() => copiesOn(w, 'raw')[0]?.lots === 0.4, 'raw net buy 0.4');
-    w.sim.account('raw-follower').faults.set({ batchLegTimeoutAfterExecute: 1 });
-    master.close(a, 0.2);
-    const partial = await waitCopied(w, a, 'close');
-    expect(legOf(partial, w, 'raw').status).toBe('unknown');
+    await closeWithLostAnswer(w, a, 0.2);
     // Buy 0.6 and sell 0.2 on the row: it held 0.4, not 0.8, before the close took 0.2 out.
     const resolved = await waitFor(() => resolvedEvents(w).find((e) => e.was === 'unknown'), 'close resolved');
     expect(resolved.leg).toMatchObject({ status: 'closed', reason: 'resolved_from_open_orders' });
@@ -198,17 +198,13 @@ describe('engine: unknown outcomes', () => {
   it('an order against a flat netting position that timed out after executing is settled from the new row it opened', async () => {
     world = await startWorld({ follow: ['raw'] });
     const w = world;
-    const master = w.sim.account('master');
     const [a = 0] = await openCopied(w, [
       { symbol: 'EURUSD', operation: 'Buy', volume: 0.3 },
       { symbol: 'EURUSD', operation: 'Sell', volume: 0.3 },
     ]);
     await waitFor(() => copiesOn(w, 'raw').length === 0, 'flat: no row');
-    w.sim.account('raw-follower').faults.set({ batchLegTimeoutAfterExecute: 1 });
     // The buy share shrinks by a sell against it; the account is flat, so the sell opens a new row.
-    master.close(a, 0.1);
-    const partial = await waitCopied(w, a, 'close');
-    expect(legOf(partial, w, 'raw').status).toBe('unknown');
+    await closeWithLostAnswer(w, a, 0.1);
     const resolved = await waitFor(() => resolvedEvents(w).find((e) => e.was === 'unknown'), 'offset resolved');
     expect(resolved.leg).toMatchObject({ status: 'filled', reason: 'resolved_from_open_orders' });
     await w.engine.idle();

@@ -1,0 +1,22 @@
+/**
+ * The value checks the hand-written wire decoders (fast-frames.ts, fast-replies.ts) share: each accepts exactly what the
+ * matching zod type accepts from `JSON.parse`.
+ */
+
+/** The wire view of a parsed payload: the schema's keys, values not yet checked. */
+export type Wire<T> = { readonly [K in keyof T]?: unknown };
+
+/** `num`: a finite JSON number (`1e999` parses to Infinity, which `z.number()` refuses). */
+export function isNum(value: unknown): value is number {
+  return typeof value === 'number' && Number.isFinite(value);
+}
+
+/** `int`: `z.number().int()` accepts safe integers only. */
+export function isInt(value: unknown): value is number {
+  return typeof value === 'number' && Number.isSafeInteger(value);
+}
+
+/** A JSON object (what `z.object` accepts from `JSON.parse`). */
+export function isObject(value: unknown): value is object {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
