@@ -5,6 +5,7 @@
 import type { FollowerConfig } from '../domain/config.js';
 import type { MasterBook } from '../domain/detect.js';
 import type { MasterEvent } from '../domain/events.js';
+import type { CopyLink } from '../domain/ledger.js';
 import type { HistoryDeal, OpenedOrder } from '../domain/trading.js';
 import { sleepOn } from './clock.js';
 import type { LegExecution } from './executor.js';
@@ -82,24 +83,21 @@ export class LinkTracker {
    */
   async freshenTriggered(event: MasterEvent, followers: readonly FollowerConfig[]): Promise<void> {
     if (event.kind !== 'close' && event.kind !== 'modify') return;
-    const reads: Promise<unknown>[] = [];
+    const withPending: { f: FollowerState; links: CopyLink[] }[] = [];
     for (const cfg of followers) {
       const f = this.deps.followers.get(cfg.accountId);
       if (!f) continue;
-      const stale = this.deps.ledger.ofMaster(event.masterId, event.position).some(
-        (l) => l.followerId === f.id && l.status === 'open' && l.kind === 'pending' && f.positions.find((p) => p.ticket === l.followerTicket)?.kind !== 'Position',
-      );
-      if (stale) reads.push(f.refreshPositions().catch((e: unknown) => this.deps.log.warn({ followerId: f.id, err: String(e) }, 'follower orders unavailable')));
+      const links = this.deps.ledger.ofMasterOnFollower(event.masterId, event.position, f.id).filter((l) => l.status === 'open' && l.kind === 'pending');
+      if (links.length > 0) withPending.push({ f, links });
     }
+    if (withPending.length === 0) return;
+    const reads = withPending
+      .filter(({ f, links }) => links.some((l) => f.positions.find((p) => p.ticket === l.followerTicket)?.kind !== 'Position'))
+      .map(({ f }) => f.refreshPositions().catch((e: unknown) => this.deps.log.warn({ followerId: f.id, err: String(e) }, 'follower orders unavailable')));
     if (reads.length > 0) await Promise.all(reads);
     // Still no position under the pending's ticket on a netting account: it may have filled into the net position.
     const masterFilled = (masterId: string, ticket: number) => this.deps.masterBook(masterId)?.positions.has(ticket) === true;
-    for (const cfg of followers) {
-      const f = this.deps.followers.get(cfg.accountId);
-      if (f?.marginMode === 'Netting' && this.deps.ledger.ofMaster(event.masterId, event.position).some((l) => l.followerId === f.id && l.status === 'open' && l.kind === 'pending')) {
-        await this.resolveNettingFills(f.id, masterFilled);
-      }
-    }
+    await Promise.all(withPending.filter(({ f }) => f.marginMode === 'Netting').map(({ f }) => this.resolveNettingFills(f.id, masterFilled)));
   }
 
   /**

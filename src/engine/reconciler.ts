@@ -152,7 +152,7 @@ export class Reconciler {
     for (const key of this.engine.unsettled) {
       const [masterId, ticket, follower] = key.split('#');
       if (follower !== followerId || masterId === undefined) continue;
-      for (const l of this.engine.ledger.ofMaster(masterId, Number(ticket))) if (l.followerId === followerId && l.status === 'open') rows.add(l.followerTicket);
+      for (const l of this.engine.ledger.ofMasterOnFollower(masterId, Number(ticket), followerId)) if (l.status === 'open') rows.add(l.followerTicket);
     }
     return rows;
   }
@@ -263,8 +263,8 @@ export class Reconciler {
         // link follows it (followSplits), so after the close the old ticket no longer finds it.
         const targets = action.links.flatMap((update) =>
           ledger
-            .ofMaster(masterId, action.masterTicket)
-            .filter((l) => l.followerId === action.followerId && l.followerTicket === update.followerTicket && l.status === 'open')
+            .ofMasterOnFollower(masterId, action.masterTicket, action.followerId)
+            .filter((l) => l.followerTicket === update.followerTicket && l.status === 'open')
             .map((link) => ({ link, update })),
         );
         let ok = true;

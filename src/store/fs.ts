@@ -3,6 +3,7 @@
  * a crash.
  */
 import { randomBytes, randomInt } from 'node:crypto';
+import { constants } from 'node:fs';
 import { mkdir, open, readdir, rename, unlink, type FileHandle } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { dataDirError } from './errors.js';
@@ -45,6 +46,41 @@ export async function replaceFile(path: string, fill: (handle: FileHandle) => Pr
     await unlink(tmp).catch(() => undefined);
     throw err;
   }
+}
+
+/** Where an append failed: before anything was written (`open`), or with part of the text maybe on disk (`write`). */
+export class AppendFailure extends Error {
+  constructor(
+    readonly stage: 'open' | 'write',
+    cause: unknown,
+  ) {
+    super(`append failed at ${stage}`, { cause });
+  }
+}
+
+/**
+ * Appends `text` to the existing file `path` and syncs its data (one line log's commit). Never creates the file: a
+ * missing one (`'missing'`, nothing written) is the caller's to write whole, with its directory entry synced.
+ *
+ * @throws AppendFailure
+ */
+export async function appendSynced(path: string, text: string): Promise<'appended' | 'missing'> {
+  let handle: FileHandle;
+  try {
+    handle = await open(path, constants.O_WRONLY | constants.O_APPEND);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return 'missing';
+    throw new AppendFailure('open', err);
+  }
+  try {
+    await handle.appendFile(text, 'utf8');
+    await handle.datasync();
+  } catch (err) {
+    throw new AppendFailure('write', err);
+  } finally {
+    await handle.close().catch(() => undefined);
+  }
+  return 'appended';
 }
 
 /**

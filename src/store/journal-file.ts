@@ -14,7 +14,6 @@
  *   fsync, rename, directory fsync), serialised in slices so the event loop is not held for long. The same rewrite
  *   follows a failed append (whose bytes on disk are unknown) and replaces a file that disappeared.
  */
-import { constants } from 'node:fs';
 import { open, readFile, type FileHandle } from 'node:fs/promises';
 import { setImmediate as yieldToLoop } from 'node:timers/promises';
 import type { Logger } from 'pino';
@@ -22,7 +21,7 @@ import type { z } from 'zod';
 import { FatalError } from '../domain/errors.js';
 import { formatIssues } from './codec.js';
 import { journalFileError, writeFailedError } from './errors.js';
-import { replaceFile } from './fs.js';
+import { AppendFailure, appendSynced, replaceFile } from './fs.js';
 import { journalEntrySchema, journalStatusSchema, type JournalEntry } from './schema.js';
 
 const JOURNAL_STATUSES: ReadonlySet<unknown> = new Set<unknown>(journalStatusSchema.options);
@@ -223,24 +222,12 @@ export class JournalFile {
    */
   async commit(batch: JournalBatch, journal: readonly JournalEntry[]): Promise<void> {
     if (batch.rewrite) return this.rewrite(batch, journal);
-    let handle;
     try {
-      // No O_CREAT: a missing file (first row, or the directory was replaced) is written whole, with its directory
-      // entry synced.
-      handle = await open(this.path, constants.O_WRONLY | constants.O_APPEND);
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return this.rewrite(batch, journal);
-      throw writeFailedError(this.path, err);
-    }
-    try {
-      await handle.appendFile(batch.text, 'utf8');
-      await handle.datasync();
+      if ((await appendSynced(this.path, batch.text)) === 'missing') return this.rewrite(batch, journal);
     } catch (err) {
       // Part of the rows may be on disk: never append after an unknown tail.
-      this.needsRewrite = true;
-      throw writeFailedError(this.path, err);
-    } finally {
-      await handle.close().catch(() => undefined);
+      if (!(err instanceof AppendFailure) || err.stage === 'write') this.needsRewrite = true;
+      throw writeFailedError(this.path, err instanceof AppendFailure ? err.cause : err);
     }
     this.lines += batch.count;
     this.mark = batch.last;

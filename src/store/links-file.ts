@@ -28,7 +28,6 @@
  *   then this write's changes, in a temp file renamed over the old one, serialised in slices so the event loop is
  *   not held for long.
  */
-import { constants } from 'node:fs';
 import { open, readFile, unlink, type FileHandle } from 'node:fs/promises';
 import { setImmediate as yieldToLoop } from 'node:timers/promises';
 import type { Logger } from 'pino';
@@ -37,7 +36,7 @@ import { FatalError } from '../domain/errors.js';
 import type { CopyLink } from '../domain/ledger.js';
 import { formatIssues } from './codec.js';
 import { writeFailedError } from './errors.js';
-import { replaceFile } from './fs.js';
+import { AppendFailure, appendSynced, replaceFile } from './fs.js';
 import { copyLinkSchema } from './schema.js';
 
 /** The links file's name inside the data directory. */
@@ -367,25 +366,12 @@ export class LinksFile {
    */
   async commit(batch: LinksBatch): Promise<void> {
     if (batch.rewrite) return this.rewrite(batch);
-    let handle;
     try {
-      // No O_CREAT: a missing file (the first links, or the directory was replaced) is written whole, with its
-      // directory entry synced.
-      handle = await open(this.path, constants.O_WRONLY | constants.O_APPEND);
+      if ((await appendSynced(this.path, batch.text)) === 'missing') return this.rewrite(batch);
     } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return this.rewrite(batch);
+      // Part of the line may be on disk (or the file could not be opened): never append after an unknown tail.
       this.needsRewrite = true;
-      throw writeFailedError(this.path, err);
-    }
-    try {
-      await handle.appendFile(batch.text, 'utf8');
-      await handle.datasync();
-    } catch (err) {
-      // Part of the line may be on disk: never append after an unknown tail.
-      this.needsRewrite = true;
-      throw writeFailedError(this.path, err);
-    } finally {
-      await handle.close().catch(() => undefined);
+      throw writeFailedError(this.path, err instanceof AppendFailure ? err.cause : err);
     }
     this.adopt(batch, this.records + batch.records);
   }
