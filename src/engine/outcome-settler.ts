@@ -3,6 +3,7 @@
  * reading the follower's orders and matching the copy tag (design.md §3, Execution).
  */
 import type { MasterEvent } from '../domain/events.js';
+import type { LegPlan } from '../domain/plan.js';
 import { isCopyOf, parseCopyComment } from '../domain/tags.js';
 import type { OpenedOrder } from '../domain/trading.js';
 import { applyExecution } from './apply-results.js';
@@ -11,7 +12,6 @@ import { sleepOn } from './clock.js';
 import { retryRead } from './retry-read.js';
 import type { CopierEvent, LegOutcome } from './events.js';
 import type { Executor, LegExecution } from './executor.js';
-import type { LegPlan } from '../domain/plan.js';
 import type { FollowerState } from './follower-state.js';
 import type { LedgerIndex } from './ledger-index.js';
 import type { Clock, JournalRow, Logger } from './ports.js';
@@ -111,19 +111,14 @@ export class OutcomeSettler {
         const followerTicket = plan.offsets[0]?.followerTicket;
         // A net position that was flat when the order came (its row gone) is opened again under a new ticket.
         const row = rows.find((r) => r.ticket === followerTicket) ?? rows.find((r) => r.kind === 'Position' && r.symbol === plan.symbol);
-        const signedRow = row === undefined ? 0 : row.type.startsWith('Buy') ? row.lots : -row.lots;
-        const before = ledger
-          .ofFollower(f.id)
-          .filter((l) => l.followerTicket === followerTicket && l.status === 'open' && l.kind === 'position')
-          .reduce((sum, l) => sum + (l.side === 'buy' ? l.volume : -l.volume), 0);
-        const traded = before + (plan.side === 'buy' ? plan.volume : -plan.volume);
-        if (Math.abs(signedRow - traded) < 1e-9) {
+        const move = this.netMove(f, followerTicket, row, plan);
+        if (move.traded) {
           outcome = 'filled';
           reason = 'resolved_from_open_orders';
           volume = plan.volume;
           applyExecution({ ...exec, status: 'filled', volume: plan.volume }, event, ledger, this.deps.accountName(f.id), null);
         } else {
-          reason = Math.abs(signedRow - before) < 1e-9 ? 'not_executed_reconciling' : 'not_closed_reconciling';
+          reason = move.untouched ? 'not_executed_reconciling' : 'not_closed_reconciling';
           this.deps.requestReconcile('warning');
         }
       } else if (plan.action === 'open' || plan.action === 'place_pending') {
@@ -229,12 +224,21 @@ export class OutcomeSettler {
     if (shares.length === 0) return null;
     const row = rows.find((r) => r.symbol === plan.symbol && r.ticket === shares[0]?.followerTicket);
     if (row === undefined) return null;
+    return { plan, row, ...this.netMove(f, row.ticket, row, plan) };
+  }
+
+  /**
+   * Whether an order moved a netting row: the row's signed volume (0 when gone) against the signed net of the ledger's
+   * shares on `followerTicket`, with (traded) or without (untouched) the order's own volume.
+   */
+  private netMove(f: FollowerState, followerTicket: number | undefined, row: OpenedOrder | undefined, plan: OpenPlan): { traded: boolean; untouched: boolean } {
     const signed = (side: 'buy' | 'sell', lots: number): number => (side === 'buy' ? lots : -lots);
-    const before = shares.filter((l) => l.followerTicket === row.ticket).reduce((sum, l) => sum + signed(l.side, l.volume), 0);
-    const net = signed(row.type.startsWith('Buy') ? 'buy' : 'sell', row.lots);
+    const net = row === undefined ? 0 : signed(row.type.startsWith('Buy') ? 'buy' : 'sell', row.lots);
+    const before = this.deps.ledger
+      .ofFollower(f.id)
+      .filter((l) => l.followerTicket === followerTicket && l.status === 'open' && l.kind === 'position')
+      .reduce((sum, l) => sum + signed(l.side, l.volume), 0);
     return {
-      plan,
-      row,
       traded: Math.abs(net - (before + signed(plan.side, plan.volume))) < 1e-9,
       untouched: Math.abs(net - before) < 1e-9,
     };
