@@ -312,7 +312,7 @@ export class CopyEngine {
 
   async startFollower(followerId: string): Promise<void> {
     if (this.followers.has(followerId)) return;
-    const [terminal, stream] = await Promise.all([this.broker.terminal(followerId), this.broker.stream(followerId)]);
+    const [terminal, stream] = await Promise.all([this.broker.terminal(followerId), this.broker.stream(followerId, { coalesceSnapshots: true })]);
     const follower = new FollowerState({
       id: followerId,
       terminal,

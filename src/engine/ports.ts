@@ -265,8 +265,12 @@ export interface BrokerPort {
   getAccount(accountId: string): Promise<AccountRecord>;
   /** Terminal REST for an account (resolves `rest_url` once and caches it). */
   terminal(accountId: string): Promise<TerminalPort>;
-  /** Terminal WebSocket for an account (resolves `ws_url`). Not started until `start()`. */
-  stream(accountId: string): Promise<StreamPort>;
+  /**
+   * Terminal WebSocket for an account (resolves `ws_url`). Not started until `start()`. `coalesceSnapshots`: only the
+   * newest undelivered `positions`/`account`/`tick` frame needs delivering (each is the whole state), delivered after
+   * the loop turn's socket reads: for followers' streams, never for a master's, whose every frame is an event.
+   */
+  stream(accountId: string, options?: { coalesceSnapshots?: boolean }): Promise<StreamPort>;
   placeOrders(
     request: { orders: OrderLeg[]; defaults?: Partial<Omit<OrderLeg, 'account_id'>>; require_reachable?: boolean },
     options: { idempotencyKey?: string; timeoutMs?: number },

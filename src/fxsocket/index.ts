@@ -2,7 +2,7 @@
 export { FxSocketClient, type FxSocketClientOptions, type FxSocketClientStats, type StreamDefaults } from './client.js';
 export { ManagementClient, type ManagementClientOptions, type BatchOptions } from './management.js';
 export { TerminalClient, type TerminalClientOptions, type HistoryRange } from './terminal.js';
-export { TerminalStream, withApiKey, type TerminalStreamOptions, type StreamStats } from './stream.js';
+export { snapshotKey, TerminalStream, withApiKey, type TerminalStreamOptions, type StreamStats } from './stream.js';
 export {
   HttpTransport,
   DEFAULT_CONNECTIONS,

@@ -63,6 +63,15 @@ export interface TerminalStreamOptions {
   authRetryMs?: number;
   /** Called when the listener throws; default: a process warning. The stream keeps running either way. */
   onListenerError?: (error: unknown, event: StreamEvent) => void;
+  /**
+   * Coalesce snapshot frames (default false). `positions` and `account` frames, and `tick` frames per symbol, each
+   * carry the whole current state (§4.3, §4.4), so a newer one makes an undelivered older one moot. When true they are
+   * not decoded as they arrive but held, newest only, and delivered from a shared drain that runs after the socket
+   * reads of the loop turn, in slices (see `HELD_SLICE_MS`). Any other frame, and a close, first delivers what the
+   * stream holds, so order between kinds is kept. For followers' streams: a burst of a thousand accounts' updates
+   * then neither delays the frame of a master's trade behind their decoding nor decodes states nobody reads.
+   */
+  coalesceSnapshots?: boolean;
   /** Randomness for jitter (tests). */
   random?: () => number;
 }
@@ -91,6 +100,37 @@ type State = 'idle' | 'connecting' | 'open' | 'waiting' | 'closed' | 'dead';
 
 const HARD_MAX_PAYLOAD = 64 * 1024 * 1024;
 const CLOSE_GRACE_MS = 2_000;
+/**
+ * Longest run of the held-frame drain before it yields to the event loop (socket reads, timers): the decoding of a
+ * thousand followers' snapshots is spread over several turns instead of blocking one.
+ */
+const HELD_SLICE_MS = 1;
+
+const POSITIONS_PREFIX = Buffer.from('{"type":"positions"');
+const ACCOUNT_PREFIX = Buffer.from('{"type":"account"');
+const TICK_PREFIX = Buffer.from('{"type":"tick","symbol":"');
+const QUOTE = 0x22;
+const BACKSLASH = 0x5c;
+
+function startsWith(bytes: Buffer, prefix: Buffer): boolean {
+  return bytes.length > prefix.length && bytes.compare(prefix, 0, prefix.length, 0, prefix.length) === 0;
+}
+
+/**
+ * The state a snapshot frame replaces (`positions`, `account`, `tick:<symbol>`), read from the frame's first bytes;
+ * `null` for any other frame, or one laid out otherwise (it is then simply decoded on arrival).
+ */
+export function snapshotKey(bytes: Buffer): string | null {
+  if (startsWith(bytes, POSITIONS_PREFIX)) return 'positions';
+  if (startsWith(bytes, ACCOUNT_PREFIX)) return 'account';
+  if (startsWith(bytes, TICK_PREFIX)) {
+    const from = TICK_PREFIX.length;
+    const end = bytes.indexOf(QUOTE, from);
+    if (end <= from || end - from > 64 || bytes.subarray(from, end).includes(BACKSLASH)) return null;
+    return `tick:${bytes.toString('latin1', from, end)}`;
+  }
+  return null;
+}
 
 /** Adds `api_key` to a socket URL, keeping its other query parameters (§1). */
 export function withApiKey(url: string, apiKey: string): string {
@@ -153,6 +193,13 @@ export class TerminalStream implements StreamPort {
   readonly #stats = { frames: 0, malformed: 0, reconnects: 0, serverDropped: 0, listenerErrors: 0, authRefused: 0 };
   /** Consecutive upgrades refused with 401/403; reset by an open. */
   #authRefusals = 0;
+  readonly #coalesce: boolean;
+  /** Snapshot frames taken off the socket and not yet decoded, newest per key, in arrival order of the newest. */
+  readonly #held = new Map<string, Buffer>();
+
+  /** Streams holding snapshot frames, drained together after the loop turn's socket reads. */
+  static readonly #holding = new Set<TerminalStream>();
+  static #drainScheduled = false;
 
   constructor(options: TerminalStreamOptions) {
     this.accountId = options.accountId;
@@ -167,6 +214,7 @@ export class TerminalStream implements StreamPort {
     this.#maxFrameBytes = options.maxFrameBytes ?? 8 * 1024 * 1024;
     this.#authRetryMs = options.authRetryMs ?? 60_000;
     this.#queue = new DropOldestQueue<StreamEvent>(options.maxQueueSize ?? 10_000);
+    this.#coalesce = options.coalesceSnapshots === true;
     // Fails fast on a malformed ws_url rather than on the first connect.
     void new URL(options.url);
   }
@@ -365,6 +413,21 @@ export class TerminalStream implements StreamPort {
     this.#stats.frames += 1;
     // Frames are text by contract (§4.1); a binary frame is decoded the same way and fails if it is not JSON.
     const bytes = toBuffer(data);
+    if (this.#coalesce && bytes.length <= this.#maxFrameBytes) {
+      const key = snapshotKey(bytes);
+      if (key !== null) {
+        // Re-inserted so the map's order stays the arrival order of the frames it holds.
+        this.#held.delete(key);
+        this.#held.set(key, bytes);
+        TerminalStream.#hold(this);
+        return;
+      }
+    }
+    this.#releaseHeld();
+    this.#decodeAndEmit(bytes);
+  }
+
+  #decodeAndEmit(bytes: Buffer): void {
     let event: StreamEvent;
     if (bytes.length > this.#maxFrameBytes) {
       event = {
@@ -382,8 +445,40 @@ export class TerminalStream implements StreamPort {
     this.#emit(event);
   }
 
+  /** Decodes and delivers the snapshot frames this stream holds, in arrival order. */
+  #releaseHeld(): void {
+    if (this.#held.size === 0) return;
+    const frames = [...this.#held.values()];
+    this.#held.clear();
+    TerminalStream.#holding.delete(this);
+    for (const bytes of frames) this.#decodeAndEmit(bytes);
+  }
+
+  static #hold(stream: TerminalStream): void {
+    TerminalStream.#holding.add(stream);
+    if (TerminalStream.#drainScheduled) return;
+    TerminalStream.#drainScheduled = true;
+    setImmediate(TerminalStream.#drainHeld);
+  }
+
+  /** Releases held frames stream by stream for at most `HELD_SLICE_MS`, then yields and goes on next turn. */
+  static #drainHeld(): void {
+    TerminalStream.#drainScheduled = false;
+    const started = performance.now();
+    for (const stream of TerminalStream.#holding) {
+      stream.#releaseHeld();
+      if (performance.now() - started >= HELD_SLICE_MS) break;
+    }
+    if (TerminalStream.#holding.size > 0 && !TerminalStream.#drainScheduled) {
+      TerminalStream.#drainScheduled = true;
+      setImmediate(TerminalStream.#drainHeld);
+    }
+  }
+
   #onClose(socket: WebSocket, code: number, reason: string): void {
     if (socket !== this.#socket) return;
+    // Frames that came before the close are delivered before it.
+    this.#releaseHeld();
     this.#socket = undefined;
     this.#clearTimers();
     const waiters = this.#closeWaiters;

@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { pino } from 'pino';
 import { createEngine } from '../../../src/engine/index.js';
 import type { CopierEvent, Engine, EngineOptions, LegOutcome } from '../../../src/engine/index.js';
+import type { BrokerPort } from '../../../src/engine/ports.js';
 import { systemClock } from '../../../src/engine/clock.js';
 import { FxSocketClient } from '../../../src/fxsocket/index.js';
 import { ALWAYS_OPEN, createSimulator, demoWorld } from '../../../src/sim/index.js';
@@ -61,7 +62,14 @@ export function alwaysOpenWorld(base: WorldSpec = demoWorld()): WorldSpec {
 }
 
 export async function startWorld(
-  options: { sim?: SimulatorOptions; engine?: Partial<EngineOptions>; follow?: FollowerName[]; dir?: string } = {},
+  options: {
+    sim?: SimulatorOptions;
+    engine?: Partial<EngineOptions>;
+    follow?: FollowerName[];
+    dir?: string;
+    /** Puts something between the engine and the FxSocket client (to watch what the engine asks of it). */
+    broker?: (client: FxSocketClient) => BrokerPort;
+  } = {},
 ): Promise<World> {
   const sim = await createSimulator({ seed: 11, port: 0, priceFeed: false, demoTrader: false, marketHours: 'always', world: alwaysOpenWorld(), ...options.sim });
   const dir = options.dir ?? (await mkdtemp(join(tmpdir(), 'fxmirror-engine-')));
@@ -79,7 +87,7 @@ export async function startWorld(
   const boot = async (opts: Partial<EngineOptions>) => {
     client = new FxSocketClient({ apiKey: sim.apiKey, apiUrl: sim.url, timeoutMs: 5000, stream: { pingIntervalMs: 0 } });
     store = await openStore({ dataDir: dir, writeDelayMs: 5 });
-    engine = createEngine({ broker: client, state: store, clock: systemClock, log: silentLog, options: opts });
+    engine = createEngine({ broker: options.broker ? options.broker(client) : client, state: store, clock: systemClock, log: silentLog, options: opts });
     engine.events.subscribe((e) => events.push(e));
     await engine.start();
   };

@@ -10,6 +10,7 @@ import {
   FxSocketForbiddenError,
   FxSocketRequestError,
   StreamGaveUpError,
+  snapshotKey,
   TerminalStream,
   withApiKey,
   type TerminalStreamOptions,
@@ -486,5 +487,96 @@ describe('TerminalStream', () => {
     await until(() => ticks === 2);
     expect(errors).toHaveLength(2);
     expect(s.stats().listenerErrors).toBe(2);
+  });
+});
+
+describe('TerminalStream snapshot coalescing (followers)', () => {
+  const positions = (ticket: number) => JSON.stringify({ type: 'positions', data: [{ ...positionRow, ticket }] });
+  const account = (equity: number) => JSON.stringify({ type: 'account', data: { ...accountData, equity } });
+  const tick = (symbol: string, bid: number) => JSON.stringify({ type: 'tick', symbol, data: { symbol, bid, ask: bid + 0.0002, last: 0, volume: 0, time: '2026-06-22T15:30:00Z' } });
+  const positionRow = (JSON.parse(rawFixture('ws/positions.json')) as { data: Record<string, unknown>[] }).data[0] as Record<string, unknown>;
+  const accountData = (JSON.parse(rawFixture('ws/account.json')) as { data: Record<string, unknown> }).data;
+
+  /** Sends the frames in one TCP write, so the client reads them in one loop turn. */
+  function sendTogether(socket: ServerSocket, frames: string[]): void {
+    const tcp = (socket as unknown as { _socket: Socket })._socket;
+    tcp.cork();
+    for (const frame of frames) socket.send(frame);
+    tcp.uncork();
+  }
+
+  it('decodes only the newest of the snapshot frames read together, per kind and per tick symbol, in arrival order', async () => {
+    const frames = [positions(1), account(100), positions(2), tick('EURUSD', 1.1), tick('GBPUSD', 1.3), tick('EURUSD', 1.2)];
+    const server = await fakeServer((socket) => socket.once('message', () => sendTogether(socket, frames)));
+    const { stream: s, events } = stream(server.url, { coalesceSnapshots: true });
+    s.subscribe('positions');
+    s.start();
+    await until(() => ofType(events, 'tick').some((e) => e.symbol === 'EURUSD'));
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    const data = events.filter((e) => e.type !== 'open');
+    expect(data.map((e) => (e.type === 'tick' ? `tick ${e.symbol} ${e.data.bid}` : e.type === 'positions' ? `positions ${e.data[0]?.ticket}` : e.type === 'account' ? `account ${e.data.equity}` : e.type)))
+      .toEqual(['account 100', 'positions 2', 'tick GBPUSD 1.3', 'tick EURUSD 1.2']);
+    expect(s.stats()).toMatchObject({ frames: 6, malformed: 0 });
+  });
+
+  it('decodes every frame when coalescing is off (the default: a master stream)', async () => {
+    const frames = [positions(1), account(100), positions(2)];
+    const server = await fakeServer((socket) => socket.once('message', () => sendTogether(socket, frames)));
+    const { stream: s, events } = stream(server.url);
+    s.subscribe('positions');
+    s.start();
+    await until(() => ofType(events, 'positions').length === 2);
+    expect(events.filter((e) => e.type !== 'open').map((e) => e.type)).toEqual(['positions', 'account', 'positions']);
+  });
+
+  it('delivers what it holds before any other frame, so order between kinds is kept', async () => {
+    const frames = [positions(1), rawFixture('ws/trade-in.json'), positions(2), rawFixture('ws/warning.json'), account(7)];
+    const server = await fakeServer((socket) => socket.once('message', () => sendTogether(socket, frames)));
+    const { stream: s, events } = stream(server.url, { coalesceSnapshots: true });
+    s.subscribe('positions');
+    s.start();
+    await until(() => ofType(events, 'account').length === 1);
+    const data = events.filter((e) => e.type !== 'open');
+    expect(data.map((e) => (e.type === 'positions' ? `positions ${e.data[0]?.ticket}` : e.type))).toEqual(['positions 1', 'trade', 'positions 2', 'warning', 'account']);
+  });
+
+  it('never loses a held frame when the socket closes right after it', async () => {
+    const server = await fakeServer((socket) =>
+      socket.once('message', () => {
+        // Data and FIN in one read: the close reaches the client in the same loop turn as the frame.
+        sendTogether(socket, [positions(5)]);
+        socket.terminate();
+      }),
+    );
+    const { stream: s, events } = stream(server.url, { coalesceSnapshots: true, autoReconnect: false });
+    s.subscribe('positions');
+    s.start();
+    await until(() => ofType(events, 'closed').length === 1);
+    const data = events.filter((e) => e.type !== 'open' && e.type !== 'gave_up');
+    expect(data.map((e) => (e.type === 'positions' ? `positions ${e.data[0]?.ticket}` : e.type))).toEqual(['positions 5', 'closed']);
+  });
+
+  it('still reports a malformed snapshot frame (it is decoded when released)', async () => {
+    const server = await fakeServer((socket) => socket.once('message', () => sendTogether(socket, ['{"type":"positions","data":[{"ticket":"x"}]}', account(3)])));
+    const { stream: s, events } = stream(server.url, { coalesceSnapshots: true });
+    s.subscribe('positions');
+    s.start();
+    await until(() => ofType(events, 'account').length === 1);
+    expect(ofType(events, 'malformed')).toHaveLength(1);
+    expect(s.stats()).toMatchObject({ frames: 2, malformed: 1 });
+  });
+});
+
+describe('snapshotKey', () => {
+  it('names the state a snapshot frame replaces, from its first bytes', () => {
+    expect(snapshotKey(Buffer.from('{"type":"positions","data":[]}'))).toBe('positions');
+    expect(snapshotKey(Buffer.from('{"type":"account","data":{}}'))).toBe('account');
+    expect(snapshotKey(Buffer.from('{"type":"tick","symbol":"EURUSD.r","data":{}}'))).toBe('tick:EURUSD.r');
+  });
+
+  it('leaves every other frame, and snapshot frames laid out otherwise, to be decoded on arrival', () => {
+    for (const text of ['{"type":"trade","data":{}}', '{"type":"warning","dropped":3}', '{"data":[],"type":"positions"}', '{"type":"positionsX"', '{"type":"tick","symbol":"EUR\\"USD","data":{}}', '{"type":"tick","symbol":"","data":{}}', 'not json']) {
+      expect(snapshotKey(Buffer.from(text))).toBeNull();
+    }
   });
 });
