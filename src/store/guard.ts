@@ -8,8 +8,8 @@
  *
  * - Flat items that change in place (masters, daily marks, master history: primitives only) are validated
  *   when they are new or differ from the snapshot of their fields taken when they last passed; one snapshot per
- *   object. Items with nested values (followers, users, pending legs) are validated when their JSON differs from
- *   the JSON they had when they last passed.
+ *   object. Items with nested values (followers, users, pending legs) are validated when they differ, deeply, from
+ *   a copy of their data taken when they last passed.
  * - The processed lists are append-only records trimmed from the front: only entries added since the last check
  *   are validated. An entry changed in place after it was checked is not looked at again (records, not state).
  * - The journal and the links are not part of `state.json` (see `journal-file.ts` and `links-file.ts`, which validate
@@ -58,23 +58,66 @@ function pushIssues(issues: Issue[], found: readonly Issue[], path: readonly Pro
 }
 
 /**
- * Validates objects with nested values that may change anywhere (followers, users, pending legs): an object whose
- * JSON is the JSON it had when it last passed is not validated again (serialising is several times cheaper than
- * validating, and the JSON is what gets written).
+ * Validates objects with nested values that may change anywhere (followers, users, pending legs): an object equal,
+ * value for value, to a deep copy taken when it last passed is not validated again. Comparing is several times
+ * cheaper than serialising (a thousand followers' settings on every write), and validating is dearer still.
  */
-class JsonChecker {
-  private passed = new WeakMap<object, string>();
+class DeepChecker {
+  private passed = new WeakMap<object, unknown>();
 
   constructor(private readonly schema: z.ZodType) {}
 
-  check(item: unknown, path: readonly PropertyKey[], issues: Issue[]): void {
+  /** Validates `item` unless it holds the data it had when it last passed; true when it was that (unchanged). */
+  check(item: unknown, path: readonly PropertyKey[], issues: Issue[]): boolean {
     const isObject = typeof item === 'object' && item !== null;
-    const json = isObject ? JSON.stringify(item) : undefined;
-    if (isObject && this.passed.get(item) === json) return;
+    if (isObject && this.passed.has(item) && sameData(item, this.passed.get(item))) return true;
     const result = this.schema.safeParse(item);
     if (!result.success) pushIssues(issues, result.error.issues, path);
-    else if (isObject && json !== undefined) this.passed.set(item, json);
+    else if (isObject) this.passed.set(item, copyData(item));
+    return false;
   }
+}
+
+/**
+ * The JSON of the followers list, kept while no follower changed: with a thousand followers it is most of
+ * `state.json`, and settings change on a command, not on a copy, so most writes reuse it.
+ */
+interface ListJson {
+  items: readonly unknown[];
+  json: string;
+}
+
+/** A deep copy of JSON-shaped data (arrays, plain objects, primitives); anything else is kept by reference. */
+export function copyData(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(copyData);
+  if (typeof value === 'object' && value !== null && Object.getPrototypeOf(value) === Object.prototype) {
+    const out: Record<string, unknown> = {};
+    for (const key of Object.keys(value)) out[key] = copyData((value as Record<string, unknown>)[key]);
+    return out;
+  }
+  return value;
+}
+
+/** Whether `value` holds the same data as `copy` (from `copyData`): same keys, same primitives, deeply. */
+export function sameData(value: unknown, copy: unknown): boolean {
+  if (value === copy) return typeof value !== 'object' || value === null;
+  if (Array.isArray(value)) {
+    if (!Array.isArray(copy) || copy.length !== value.length) return false;
+    for (let i = 0; i < value.length; i++) if (!sameData(value[i], copy[i])) return false;
+    return true;
+  }
+  if (typeof value !== 'object' || value === null || typeof copy !== 'object' || copy === null || Array.isArray(copy)) return false;
+  if (Object.getPrototypeOf(value) !== Object.prototype) return false;
+  const a = value as Record<string, unknown>;
+  const b = copy as Record<string, unknown>;
+  let keys = 0;
+  for (const key in a) {
+    if (!Object.hasOwn(a, key) || !Object.hasOwn(b, key) || !sameData(a[key], b[key])) return false;
+    keys++;
+  }
+  // The copy is a plain object made by copyData: every key it enumerates is its own.
+  for (const _key in b) keys--;
+  return keys === 0;
 }
 
 /** A flat object's own enumerable keys and values, in order. */
@@ -165,10 +208,11 @@ export class StateEncoder {
   private readonly masters = new FlatChecker(masterConfigSchema);
   private readonly daily = new FlatChecker(dailyMarkSchema);
   private readonly masterHistory = new FlatChecker(masterOpenSchema);
-  private readonly followers = new JsonChecker(followerConfigSchema);
-  private readonly users = new JsonChecker(chatUserSchema);
-  private readonly pending = new JsonChecker(pendingLegSchema);
+  private readonly followers = new DeepChecker(followerConfigSchema);
+  private readonly users = new DeepChecker(chatUserSchema);
+  private readonly pending = new DeepChecker(pendingLegSchema);
   private readonly processed = new RecordListChecker(processedEventSchema);
+  private followersJson: ListJson | null = null;
 
   /**
    * The `state.json` text of `state` (its journal and links left out, `linksSeq` recorded). Problems are pushed onto
@@ -180,11 +224,16 @@ export class StateEncoder {
       issues.push(...top.error.issues);
       return '';
     }
-    const { journal: _journal, links: _links, processed, ...rest } = state;
-    for (const key of ['masters', 'followers', 'users', 'pending'] as const) {
+    const { journal: _journal, links: _links, processed, followers, ...rest } = state;
+    for (const key of ['masters', 'users', 'pending'] as const) {
       const list: unknown[] = rest[key];
       const checker = this[key];
       for (let i = 0; i < list.length; i++) checker.check(list[i], [key, i], issues);
+    }
+    let followersUnchanged = this.followersJson !== null && this.followersJson.items.length === followers.length;
+    for (let i = 0; i < followers.length; i++) {
+      const unchanged = this.followers.check(followers[i], ['followers', i], issues);
+      followersUnchanged &&= unchanged && this.followersJson?.items[i] === followers[i];
     }
     for (const [id, mark] of Object.entries(rest.daily)) this.daily.check(mark, ['daily', id], issues);
     for (const [id, list] of Object.entries(rest.masterHistory as Record<string, unknown>)) {
@@ -195,8 +244,12 @@ export class StateEncoder {
       for (let i = 0; i < list.length; i++) this.masterHistory.check(list[i], ['masterHistory', id, i], issues);
     }
     this.processed.check(processed, 'processed', issues);
-    // One native serialisation: faster than assembling cached pieces, whose copying costs as much as producing them.
-    return JSON.stringify({ ...rest, linksSeq, processed });
+    if (!followersUnchanged) this.followersJson = issues.length === 0 ? { items: [...followers], json: JSON.stringify(followers) } : null;
+    const followersJson = this.followersJson?.json ?? JSON.stringify(followers);
+    // One native serialisation of the rest (faster than assembling cached pieces, whose copying costs as much as
+    // producing them), with the followers' JSON, unchanged on most writes, appended as one piece.
+    const text = JSON.stringify({ ...rest, linksSeq, processed });
+    return `${text.slice(0, -1)},"followers":${followersJson}}`;
   }
 
   /**

@@ -88,12 +88,18 @@ export const JOURNAL_FILE = 'journal.jsonl';
 
 /** Rows validated and written between two yields to the event loop during a rewrite (a millisecond or two). */
 const SLICE = 100;
+/** Rows serialised per turn of the event loop by `serialize` (about a millisecond's work). */
+const SERIALIZE_SLICE = 400;
 
 /** The rows of one write, validated and serialised synchronously with the state text. */
 export interface JournalBatch {
-  /** The new rows, one JSON line each with its newline (`''` when there are none). */
+  /** The new rows, taken when the batch was: serialised (and validated) later, slice by slice, by `serialize`. */
+  rows: readonly unknown[];
+  /** The index of `rows[0]` in the journal when the batch was taken (for the paths of issues). */
+  start: number;
+  /** The new rows, one JSON line each with its newline; set by `serialize` (`''` until then, or with no rows). */
   text: string;
-  /** How many rows `text` holds. */
+  /** How many rows the batch holds. */
   count: number;
   /** The newest row in memory when the batch was taken: what the next write appends after. */
   last: JournalEntry | undefined;
@@ -183,35 +189,49 @@ export class JournalFile {
   }
 
   /**
-   * Takes the rows added to `journal` since the last write: validates them (issues pushed with their paths in the
-   * document) and serialises them. Synchronous, so the batch is the journal as it is now. `null` when there is
-   * nothing to write.
+   * Takes the rows added to `journal` since the last write. Synchronous and cheap (the rows are records, appended and
+   * never changed), so the batch is the journal as it is now; `serialize` then validates and serialises them off the
+   * synchronous part of the write. `null` when there is nothing to write.
    */
-  prepare(journal: unknown, issues: z.core.$ZodIssue[]): JournalBatch | null {
+  prepare(journal: unknown): JournalBatch | null {
     if (!Array.isArray(journal)) return null; // reported by the document's own check
     const rows = journal as unknown[];
     const start = this.mark === undefined ? 0 : rows.lastIndexOf(this.mark) + 1;
     if (start === rows.length && !this.needsRewrite) return null;
-    let text = '';
-    for (let i = start; i < rows.length; i++) {
-      if (isPlainJournalEntry(rows[i])) {
-        text += `${JSON.stringify(rows[i])}\n`;
-        continue;
-      }
-      const result = journalEntrySchema.safeParse(rows[i]);
-      if (!result.success) {
-        for (const issue of result.error.issues) issues.push({ ...issue, path: ['journal', i, ...issue.path] });
-      } else {
-        text += `${JSON.stringify(rows[i])}\n`;
-      }
-    }
     const count = rows.length - start;
     return {
-      text,
+      rows: rows.slice(start),
+      start,
+      text: '',
       count,
       last: rows.at(-1) as JournalEntry | undefined,
       rewrite: this.needsRewrite || this.lines + count > 2 * this.max,
     };
+  }
+
+  /**
+   * Validates the batch's rows (issues pushed with their paths in the document) and serialises them into
+   * `batch.text`, `SERIALIZE_SLICE` rows at a time with a turn of the event loop between slices: a thousand followers' rows of
+   * one event never hold the loop (and the next master frame) for long.
+   */
+  async serialize(batch: JournalBatch, issues: z.core.$ZodIssue[]): Promise<void> {
+    const { rows } = batch;
+    let text = '';
+    for (let from = 0; from < rows.length; from += SERIALIZE_SLICE) {
+      if (from > 0) await yieldToLoop();
+      for (let i = from; i < Math.min(rows.length, from + SERIALIZE_SLICE); i++) {
+        const row = rows[i];
+        if (!isPlainJournalEntry(row)) {
+          const result = journalEntrySchema.safeParse(row);
+          if (!result.success) {
+            for (const issue of result.error.issues) issues.push({ ...issue, path: ['journal', batch.start + i, ...issue.path] });
+            continue;
+          }
+        }
+        text += `${JSON.stringify(row)}\n`;
+      }
+    }
+    batch.text = text;
   }
 
   /**

@@ -679,9 +679,13 @@ export class Store implements StatePort {
         // Everything up to the first await runs now: the new journal rows, the links' changes and the state text are
         // all taken from the document as it is at this instant, and all validated before any file is touched.
         const issues: z.core.$ZodIssue[] = [];
-        const batch = this.journal.prepare(this.db.data.journal, issues);
+        const batch = this.journal.prepare(this.db.data.journal);
         const linksBatch = this.links.prepare(this.db.data.links, issues);
         const text = this.encoder.collect(this.db.data, issues, linksBatch?.seq ?? this.links.seq);
+        if (issues.length > 0) throw invalidWriteError(issues);
+        // The new journal rows are records (never changed once added), so they need not be read at this instant:
+        // they are validated and serialised in slices, still before any file is touched.
+        if (batch !== null) await this.journal.serialize(batch, issues);
         if (issues.length > 0) throw invalidWriteError(issues);
         // The journal goes first, so it always holds at least the copies the state file refers to; the links before
         // the state file too, which commits them (a load ignores links changes newer than the state file).

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { FatalError } from '../../../src/domain/errors.js';
 import { createDefaultState, openStore, readJournalFile, STATE_VERSION, stateSchema, type JournalEntry, type Store, type StoreOptions } from '../../../src/store/index.js';
+import { JournalFile } from '../../../src/store/journal-file.js';
 import { journalEntry, tempDir } from './helpers/fixtures.js';
 
 let dir: string;
@@ -227,6 +228,23 @@ describe('journal.jsonl', () => {
     await expect.poll(() => store.healthy, { timeout: 5000 }).toBe(true);
     await store.flush();
     expect(await ats()).toEqual(range(0, 5));
+  });
+
+  it('serialises a large batch of new rows a slice at a time, letting the event loop turn between slices', async () => {
+    const file = new JournalFile(journalPath(), { max: 10_000 });
+    const rows: unknown[] = range(0, 1000).map(row);
+    rows[700] = { ...row(700), status: 'done' };
+    const batch = file.prepare(rows);
+    if (batch === null) throw new Error('expected a batch');
+    const order: string[] = [];
+    setImmediate(() => order.push('loop turned'));
+    const issues: unknown[] = [];
+    await file.serialize(batch, issues as Parameters<JournalFile['serialize']>[1]);
+    order.push('serialised');
+    // Serialising has no I/O: only a yield between slices lets the turn in first.
+    expect(order).toEqual(['loop turned', 'serialised']);
+    expect(batch.text.split('\n').filter((l) => l !== '').map((l) => (JSON.parse(l) as JournalEntry).at)).toEqual(range(0, 1000).filter((i) => i !== 700));
+    expect(issues).toEqual([expect.objectContaining({ path: ['journal', 700, 'status'] })]);
   });
 
   it('refuses a write whose new rows do not validate, touching neither file', async () => {

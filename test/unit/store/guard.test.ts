@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { defaultFollower } from '../../../src/domain/config.js';
 import { FatalError } from '../../../src/domain/errors.js';
 import { decodeState } from '../../../src/store/codec.js';
-import { StateEncoder } from '../../../src/store/guard.js';
+import { copyData, sameData, StateEncoder } from '../../../src/store/guard.js';
 import { createDefaultState, STATE_VERSION, type JournalEntry, type State } from '../../../src/store/schema.js';
 import { link } from '../../integration/store/helpers/fixtures.js';
 
@@ -147,7 +147,9 @@ describe('StateEncoder', () => {
       | { kind: 'processed'; master: 'm1' | 'm2'; n: number; trim: number }
       | { kind: 'replaceProcessed'; master: 'm1' | 'm2' }
       | { kind: 'daily'; follower: string; balance: number }
-      | { kind: 'follower'; id: string; paused: boolean };
+      | { kind: 'follower'; id: string; paused: boolean }
+      | { kind: 'followerMap'; id: string; symbol: string }
+      | { kind: 'removeFollower'; i: number };
     const op: fc.Arbitrary<Op> = fc.oneof(
       fc.record({ kind: fc.constant('link' as const), i: fc.nat(20), volume: fc.double({ min: 0, max: 10, noNaN: true }) }),
       fc.record({ kind: fc.constant('addLink' as const), ticket: fc.nat(1000) }),
@@ -156,6 +158,8 @@ describe('StateEncoder', () => {
       fc.record({ kind: fc.constant('replaceProcessed' as const), master: fc.constantFrom('m1' as const, 'm2' as const) }),
       fc.record({ kind: fc.constant('daily' as const), follower: fc.constantFrom('f1', 'f2'), balance: fc.integer() }),
       fc.record({ kind: fc.constant('follower' as const), id: fc.constantFrom('f1', 'f2', 'f3'), paused: fc.boolean() }),
+      fc.record({ kind: fc.constant('followerMap' as const), id: fc.constantFrom('f1', 'f2', 'f3'), symbol: fc.constantFrom('GOLD', 'XAUUSD.r', '') }),
+      fc.record({ kind: fc.constant('removeFollower' as const), i: fc.nat(3) }),
     );
     fc.assert(
       fc.property(fc.array(fc.array(op, { maxLength: 6 }), { maxLength: 12 }), (writes) => {
@@ -195,6 +199,15 @@ describe('StateEncoder', () => {
                 else f.paused = o.paused;
                 break;
               }
+              case 'followerMap': {
+                const f = state.followers.find((x) => x.accountId === o.id);
+                if (f !== undefined && o.symbol === '') delete f.symbolMap['XAUUSD'];
+                else if (f !== undefined) f.symbolMap['XAUUSD'] = o.symbol;
+                break;
+              }
+              case 'removeFollower':
+                state.followers.splice(o.i % Math.max(1, state.followers.length), 1);
+                break;
             }
           }
           const text = encoder.encode(state);
@@ -205,3 +218,50 @@ describe('StateEncoder', () => {
     );
   });
 });
+
+describe('sameData / copyData (how the encoder tells a changed follower, user or pending leg)', () => {
+  const json = fc.jsonValue({ maxDepth: 4 });
+
+  it('holds any JSON value equal to its copy, and the copy shares no object with it (property)', () => {
+    fc.assert(
+      fc.property(json, (value) => {
+        const copy = copyData(value);
+        expect(sameData(value, copy)).toBe(true);
+        if (typeof value === 'object' && value !== null) expect(copy).not.toBe(value);
+      }),
+    );
+  });
+
+  it('tells apart values whose JSON differs (property)', () => {
+    fc.assert(
+      fc.property(json, json, (a, b) => {
+        fc.pre(JSON.stringify(a) !== JSON.stringify(b));
+        // Same keys in another order serialise differently but hold the same data.
+        fc.pre(JSON.stringify(sortKeys(a)) !== JSON.stringify(sortKeys(b)));
+        expect(sameData(a, copyData(b))).toBe(false);
+      }),
+    );
+  });
+
+  it('sees a change made in place deep inside, an added key and a removed one', () => {
+    const follower = { id: 'f', symbolMap: { XAUUSD: 'GOLD' }, filters: { symbols: ['EURUSD', 'GBPUSD'] }, risk: { maxLot: 2 } };
+    const copy = copyData(follower);
+    follower.filters.symbols[1] = 'USDJPY';
+    expect(sameData(follower, copy)).toBe(false);
+    follower.filters.symbols[1] = 'GBPUSD';
+    expect(sameData(follower, copy)).toBe(true);
+    (follower.symbolMap as Record<string, string>)['US30'] = 'DJ30';
+    expect(sameData(follower, copy)).toBe(false);
+    delete (follower.symbolMap as Record<string, string>)['US30'];
+    delete (follower.risk as { maxLot?: number }).maxLot;
+    expect(sameData(follower, copy)).toBe(false);
+  });
+});
+
+function sortKeys(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(sortKeys);
+  if (typeof value === 'object' && value !== null) {
+    return Object.fromEntries(Object.keys(value).sort().map((k) => [k, sortKeys((value as Record<string, unknown>)[k])]));
+  }
+  return value;
+}
