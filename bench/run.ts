@@ -8,11 +8,17 @@
  *   npm run bench -- --seed 7        another seed (default 42)
  *   npm run bench -- --out DIR       write results elsewhere (default bench/results)
  *   npm run bench -- --followers 1000   latency/floor/baseline cases with that many followers only
+ *   npm run bench -- --no-build      skip the build: case processes run the TypeScript sources under tsx
+ *
+ * The copier is measured as it ships: this script first compiles `src` and `bench` with tsc
+ * (`tsconfig.bench.json` → `bench/.build`, type-checked as `npm run build` is), then runs every case process and its
+ * simulator process on that JavaScript with plain `node`, as the Docker image runs `dist/main.js`. Under tsx the
+ * loader alone adds tens of MB to the copier's RSS; `--no-build` measures that way anyway (and the results say so).
  *
  * Diagnostics (never used for results): `BENCH_PHASE_PROF=<dir>` writes a CPU profile of the copier covering only
  * the measured phase of a latency or burst case (no start-up, no warm-up); `BENCH_PHASE_HEAP=<dir>` a sampling heap
  * profile of the same phase; `BENCH_SIM_CPU_PROF=<dir>` profiles the simulator process; `node --cpu-prof
- * --cpu-prof-dir <dir> --import tsx bench/run.ts …` profiles each whole case process.
+ * --cpu-prof-dir <dir> --import tsx bench/run.ts …` profiles each whole case process (in the compiled JavaScript).
  *
  * Each case runs in a fresh Node process of its own (memory numbers are not inherited from earlier cases), and each
  * case spawns its own simulator process. Results: `latest.json` (everything, with the machine and the command line)
@@ -21,15 +27,21 @@
 import { execFileSync, fork } from 'node:child_process';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { buildBench, DEFAULT_BUILD_DIR, displayPath, REPO_ROOT, type BuildOptions } from './lib/build.js';
 import { loadAvg, machineInfo, type MachineInfo } from './lib/machine.js';
 import { renderMarkdown } from './lib/report.js';
 import { burstScenario, type BurstResult } from './scenarios/burst.js';
 import type { CopierKind } from './scenarios/common.js';
 import { latencyScenario, type LatencyResult } from './scenarios/latency.js';
 
+/** This file is the compiled one (`<build dir>/bench/run.js`), under plain node. */
+const COMPILED = import.meta.url.endsWith('.js');
+
 export type Profile = 'full' | 'quick' | 'smoke';
+/** How case processes run: `compiled` = plain node on tsc's output, `tsx` = the TypeScript sources under tsx. */
+export type CaseRuntime = 'compiled' | 'tsx';
 export type ScenarioName = 'latency' | 'floor' | 'baseline' | 'burst';
 
 export type Case =
@@ -46,6 +58,8 @@ export interface BenchResults {
   profile: Profile;
   seed: number;
   machine: MachineInfo;
+  /** How the copier (and the simulator) ran, e.g. `compiled (tsc → bench/.build, plain node)` or `tsx`. */
+  runtime: string;
   notes: string[];
   latency: LatencyResult[];
   floor: LatencyResult[];
@@ -107,13 +121,19 @@ function profilingArgs(execArgv: readonly string[]): string[] {
   return out;
 }
 
-/** Runs one case in a fresh Node process (this file with `--case`), so its memory is its own. */
-async function runCaseIsolated(c: Case, seed: number): Promise<LatencyResult | BurstResult> {
+/** The script a case process runs (`run.js` compiled or `run.ts` under tsx) and the Node flags it needs. */
+interface CaseProcess {
+  script: string;
+  execArgv: string[];
+}
+
+/** Runs one case in a fresh Node process (`script` with `--case`), so its memory is its own. */
+async function runCaseIsolated(c: Case, seed: number, proc: CaseProcess): Promise<LatencyResult | BurstResult> {
   const dir = await mkdtemp(join(tmpdir(), 'fxmirror-bench-case-'));
   const out = join(dir, 'result.json');
   try {
-    const child = fork(fileURLToPath(import.meta.url), ['--case', JSON.stringify(c), '--seed', String(seed), '--case-out', out], {
-      execArgv: ['--import', 'tsx', ...profilingArgs(process.execArgv)],
+    const child = fork(proc.script, ['--case', JSON.stringify(c), '--seed', String(seed), '--case-out', out], {
+      execArgv: [...proc.execArgv, ...profilingArgs(process.execArgv)],
       stdio: 'inherit',
     });
     const code = await new Promise<number | null>((resolve) => child.on('exit', (c2) => resolve(c2)));
@@ -156,7 +176,36 @@ export function checkTargets(r: Pick<BenchResults, 'latency' | 'baseline' | 'bur
 function commandLine(args: readonly string[]): string {
   const joined = args.join(' ');
   if (process.env['npm_lifecycle_event'] === 'bench') return `npm run bench${joined ? ` -- ${joined}` : ''}`;
-  return `tsx bench/run.ts${joined ? ` ${joined}` : ''}`;
+  const self = COMPILED ? `node ${displayPath(fileURLToPath(import.meta.url))}` : 'tsx bench/run.ts';
+  return `${self}${joined ? ` ${joined}` : ''}`;
+}
+
+/** How a run's cases execute: the label its results carry and, for case processes, how to get ready for them. */
+interface RuntimePlan {
+  label: string;
+  /** Builds if needed; absent = every case runs in this process. */
+  prepare?: (log: (line: string) => void) => CaseProcess;
+}
+
+function caseRuntime(opts: Pick<RunOptions, 'isolate' | 'runtime' | 'build'>): RuntimePlan {
+  if (opts.isolate === false) return { label: `in-process (${COMPILED ? 'compiled JavaScript' : 'TypeScript, loaded by the calling process'})` };
+  if ((opts.runtime ?? (COMPILED ? 'compiled' : 'tsx')) === 'tsx') {
+    return { label: 'tsx', prepare: () => ({ script: join(REPO_ROOT, 'bench', 'run.ts'), execArgv: ['--import', 'tsx'] }) };
+  }
+  if (COMPILED) {
+    const self = fileURLToPath(import.meta.url);
+    return { label: `compiled (tsc → ${displayPath(dirname(dirname(self)))}, plain node)`, prepare: () => ({ script: self, execArgv: [] }) };
+  }
+  const outDir = displayPath(opts.build?.outDir ?? DEFAULT_BUILD_DIR);
+  return {
+    label: `compiled (tsc → ${outDir}, plain node)`,
+    prepare: (log) => {
+      log(`compiling src and bench (tsc -p tsconfig.bench.json → ${outDir})…`);
+      const build = buildBench(opts.build);
+      log(`  done in ${(build.ms / 1000).toFixed(1)} s`);
+      return { script: build.runScript, execArgv: [] };
+    },
+  };
 }
 
 export interface RunOptions {
@@ -167,6 +216,13 @@ export interface RunOptions {
   seed: number;
   /** Run each case in its own process (default true). */
   isolate?: boolean;
+  /**
+   * How the case processes run (with `isolate`): `compiled` builds first (see `build`) unless this file already is
+   * the build; `tsx` runs the sources. Default: as this process runs (`compiled` if this file is JavaScript).
+   */
+  runtime?: CaseRuntime;
+  /** Where and how the `compiled` runtime builds (default `bench/.build`, type-checked). */
+  build?: BuildOptions;
   /** Where latest.json / latest.md go; null = do not write. */
   outDir: string | null;
   args?: string[];
@@ -176,6 +232,9 @@ export interface RunOptions {
 
 export async function runBench(opts: RunOptions): Promise<BenchResults> {
   const log = opts.log ?? ((line: string) => console.log(line));
+  const runtime = caseRuntime(opts);
+  // Built before the clock starts and the load average is read: the compiler's work is not part of the run.
+  const proc = runtime.prepare?.(log) ?? null;
   const started = new Date();
   const machine = machineInfo();
   const cases = planFor(opts.profile, opts.only, opts.followers);
@@ -189,6 +248,7 @@ export async function runBench(opts: RunOptions): Promise<BenchResults> {
     profile: opts.profile,
     seed: opts.seed,
     machine,
+    runtime: runtime.label,
     notes: opts.notes ?? [],
     latency: [],
     floor: [],
@@ -198,11 +258,12 @@ export async function runBench(opts: RunOptions): Promise<BenchResults> {
     errors: [],
   };
   log(`fxmirror bench: ${opts.profile} profile, seed ${opts.seed}, ${cases.length} case(s) on ${machine.cpuModel} × ${machine.cores}, node ${machine.node}`);
+  log(`copier and simulator: ${runtime.label}`);
   for (const c of cases) {
     const t0 = performance.now();
     log(`- ${describe(c)}`);
     try {
-      const r = opts.isolate === false ? await runCase(c, opts.seed) : await runCaseIsolated(c, opts.seed);
+      const r = proc ? await runCaseIsolated(c, opts.seed, proc) : await runCase(c, opts.seed);
       if (c.scenario === 'burst') results.burst = r as BurstResult;
       else results[c.scenario].push(r as LatencyResult);
       log(`  done in ${((performance.now() - t0) / 1000).toFixed(1)} s: ${oneLine(c, r)}`);
@@ -238,7 +299,7 @@ function oneLine(c: Case, r: LatencyResult | BurstResult): string {
 
 function gitRevision(): string | null {
   try {
-    return execFileSync('git', ['rev-parse', '--short', 'HEAD'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+    return execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: REPO_ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
   } catch {
     return null;
   }
@@ -269,7 +330,8 @@ async function main(argv: string[]): Promise<void> {
     ...(only !== undefined ? { only: only === 'memory' ? 'burst' : only } : {}),
     ...(followers !== undefined ? { followers } : {}),
     seed,
-    outDir: flag('--out') ?? fileURLToPath(new URL('./results/', import.meta.url)),
+    runtime: argv.includes('--no-build') ? 'tsx' : 'compiled',
+    outDir: flag('--out') ?? join(REPO_ROOT, 'bench', 'results'),
     args: argv,
     notes: rev ? [`git ${rev}`] : [],
   });

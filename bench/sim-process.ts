@@ -1,8 +1,9 @@
 /**
  * The simulator in its own process, so the copier under test pays real socket costs and shares no event loop or
- * heap with it. Spawned by the benchmark (`node --import tsx bench/sim-process.ts`) with an IPC channel; it builds
- * the world it is asked for, trades the masters by hand, and reports per-leg receive times measured with its own
- * `process.hrtime`: latency = leg received − trade frame emitted, both in this process, in one clock.
+ * heap with it. Spawned by the benchmark with an IPC channel (compiled: `node bench/.build/bench/sim-process.js`;
+ * with `--no-build` or from the tests: `node --import tsx bench/sim-process.ts`); it builds the world it is asked
+ * for, trades the masters by hand, and reports per-leg receive times measured with its own `process.hrtime`:
+ * latency = leg received − trade frame emitted, both in this process, in one clock.
  *
  * It also measures its own cost (request handling per route, CPU, event-loop delay) so a result can show that the
  * simulator was not the bottleneck.
@@ -26,7 +27,7 @@ import type {
 import { summarize } from './lib/stats.js';
 
 if (typeof process.send !== 'function') {
-  console.error('bench/sim-process.ts must be spawned with an IPC channel');
+  console.error('bench/sim-process must be spawned with an IPC channel');
   process.exit(2);
 }
 

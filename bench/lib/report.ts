@@ -13,12 +13,22 @@ function latencyRows(rows: readonly LatencyResult[], which: 'e2e' | 'opens'): st
   });
 }
 
+/** What the copier ran as, in a sentence; null for results written before the field existed. */
+function runtimeLine(runtime: string | undefined): string | null {
+  if (runtime === undefined) return null;
+  if (runtime.startsWith('compiled')) return 'Copier and simulator run compiled JavaScript (tsc), as the Docker image does; no tsx loader.';
+  if (runtime === 'tsx') return 'Copier and simulator run the TypeScript sources under the tsx loader (`--no-build`): the loader adds to the copier\'s RSS, which the Docker image (compiled JavaScript) does not pay.';
+  return `Copier: ${runtime}.`;
+}
+
 export function renderMarkdown(r: BenchResults): string {
   const m = r.machine;
   const out: string[] = [];
   out.push(`# fxmirror benchmark — ${r.profile} run`, '');
   out.push(`- Machine: ${m.cpuModel}, ${m.cores} cores, ${m.memoryGb} GB RAM, ${m.os}; Node ${m.node}; load average ${m.loadAvgStart} at start, ${m.loadAvgEnd ?? '–'} at end`);
   out.push(`- Command: \`${r.command}\` (seed ${r.seed}); ${r.startedAt}, ${r.durationS} s${r.notes.length ? `; ${r.notes.join('; ')}` : ''}`);
+  const runtime = runtimeLine(r.runtime);
+  if (runtime) out.push(`- ${runtime}`);
   out.push('- Simulator in a separate process on loopback; latency = follower leg received − master trade frame emitted, both read with the simulator process\'s clock. Warm-up excluded. Times in ms as p50 / p99 / max.', '');
   const header = '| copier | followers | events | first leg p50 / p99 / max | last leg p50 / p99 / max | copier overhead p50 / p99 | sim batch handling p50 / p99 | sim CPU share | copier CPU per event | missing/dup | start-up |';
   const sep = '|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|';

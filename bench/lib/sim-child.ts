@@ -1,6 +1,7 @@
 /**
- * Parent side of the simulator process: spawns `bench/sim-process.ts` under tsx with an IPC channel and turns its
- * messages into promises.
+ * Parent side of the simulator process: spawns the simulator script with an IPC channel and turns its messages into
+ * promises. Loaded from the build (`bench/.build`), it spawns the compiled `sim-process.js` with plain node; loaded
+ * from the sources, `bench/sim-process.ts` under tsx.
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
@@ -16,7 +17,8 @@ import type {
   WorldRequest,
 } from './protocol.js';
 
-const SIM_SCRIPT = fileURLToPath(new URL('../sim-process.ts', import.meta.url));
+const COMPILED = import.meta.url.endsWith('.js');
+const SIM_SCRIPT = fileURLToPath(new URL(COMPILED ? '../sim-process.js' : '../sim-process.ts', import.meta.url));
 
 type Pending = { resolve: (v: unknown) => void; reject: (e: Error) => void };
 type Outgoing = ParentMessage extends infer M ? (M extends { id: number } ? Omit<M, 'id'> : never) : never;
@@ -46,7 +48,10 @@ export class SimChild {
   static async spawn(): Promise<SimChild> {
     const child = fork(SIM_SCRIPT, [], {
       // BENCH_SIM_CPU_PROF=<dir> profiles the simulator process too (`--cpu-prof` on the bench profiles the copier).
-      execArgv: ['--import', 'tsx', ...(process.env['BENCH_SIM_CPU_PROF'] ? ['--cpu-prof', '--cpu-prof-dir', process.env['BENCH_SIM_CPU_PROF']] : [])],
+      execArgv: [
+        ...(COMPILED ? [] : ['--import', 'tsx']),
+        ...(process.env['BENCH_SIM_CPU_PROF'] ? ['--cpu-prof', '--cpu-prof-dir', process.env['BENCH_SIM_CPU_PROF']] : []),
+      ],
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
       env: { ...process.env, NODE_OPTIONS: '' },
     });
