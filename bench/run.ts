@@ -87,6 +87,9 @@ export function planFor(profile: Profile, only?: ScenarioName, followers?: numbe
   for (const followers of sizes) cases.push({ scenario: 'latency', copier: 'fxmirror', followers, events: followers >= 1000 ? Math.min(events, 200) : events, warmup });
   const floorSizes = profile === 'full' ? [1, 100, 1000] : profile === 'quick' ? [100] : [2];
   for (const followers of floorSizes) cases.push({ scenario: 'floor', copier: 'floor', followers, events: profile === 'full' ? 200 : events, warmup });
+  // The same floor with the followers' streams open: what their traffic alone costs (see bench/lib/floor-copier.ts).
+  const streamSizes = profile === 'full' ? [100, 1000] : profile === 'quick' ? [100] : [2];
+  for (const followers of streamSizes) cases.push({ scenario: 'floor', copier: 'floor-streams', followers, events: profile === 'full' ? 200 : events, warmup });
   const baseSizes = profile === 'full' ? [10, 100] : profile === 'quick' ? [100] : [2];
   for (const followers of baseSizes) cases.push({ scenario: 'baseline', copier: 'baseline', followers, events, warmup });
   if (profile === 'full') cases.push({ scenario: 'burst', masters: 10, followersPerMaster: 100, tradesPerMaster: 100, windowMs: 1000 });

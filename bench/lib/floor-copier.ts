@@ -3,6 +3,11 @@
  * write one pre-shaped batch on a warm keep-alive connection, with no validation, planning, store, logging or
  * reply handling beyond remembering tickets. Its latency is what the simulator and the sockets cost by themselves,
  * so the gap between it and fxmirror is the copier's own share.
+ *
+ * With `followerStreams` it also keeps every follower's terminal stream open on the topics fxmirror's hot cache
+ * subscribes (`account`, `positions`) and throws the frames away unread: the same traffic as fxmirror gets (the
+ * simulator writing a frame to each follower per leg, the kernel carrying it, the socket being read), with none of
+ * the work, so the part of the latency that this traffic costs on a shared machine is measured apart.
  */
 import { Pool } from 'undici';
 import WebSocket from 'ws';
@@ -21,17 +26,22 @@ interface TradeData {
 }
 
 export class FloorCopier implements CopierUnderTest {
-  readonly name = 'floor';
+  readonly name: string;
   private pool: Pool | undefined;
   private sockets: WebSocket[] = [];
+  private readonly followerStreams: boolean;
   private readonly symbolsOf = new Map<string, string[]>();
   private readonly tickets = new Map<number, { account_id: string; tickets: number[] }[]>();
   private readonly inflight = new Set<Promise<void>>();
 
   constructor(
     private readonly world: WorldReply,
+    opts: { followerStreams?: boolean } = {},
     private readonly magic = 778,
-  ) {}
+  ) {
+    this.followerStreams = opts.followerStreams === true;
+    this.name = this.followerStreams ? 'floor-streams' : 'floor';
+  }
 
   async start(): Promise<void> {
     this.pool = new Pool(this.world.url, { connections: 8, pipelining: 1 });
@@ -49,7 +59,19 @@ export class FloorCopier implements CopierUnderTest {
       });
       this.sockets.push(ws);
     });
-    await waitUntil(() => this.sockets.every((s) => s.readyState === WebSocket.OPEN), 'floor master sockets', 30_000);
+    if (this.followerStreams) {
+      for (const f of this.world.followers.flat()) {
+        const ws = new WebSocket(`${this.world.wsUrls[f]}?api_key=${encodeURIComponent(this.world.apiKey)}`);
+        ws.on('open', () => {
+          ws.send(JSON.stringify({ action: 'subscribe', topic: 'account' }));
+          ws.send(JSON.stringify({ action: 'subscribe', topic: 'positions' }));
+        });
+        // Read off the socket (ws assembles each frame) and dropped: no decoding, no state.
+        ws.on('message', () => undefined);
+        this.sockets.push(ws);
+      }
+    }
+    await waitUntil(() => this.sockets.every((s) => s.readyState === WebSocket.OPEN), 'floor sockets', 30_000);
   }
 
   private track(p: Promise<void>): void {

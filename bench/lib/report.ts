@@ -35,6 +35,7 @@ export function renderMarkdown(r: BenchResults): string {
   out.push('## Copy latency (opens and closes, one event at a time)', '', header, sep, ...latencyRows(r.latency, 'e2e'), ...latencyRows(r.floor, 'e2e'), '');
   out.push('copier CPU per event = CPU time of the copier process (all threads, GC included) over the measured events ÷ their number, ms: barely moved by other load on the machine, unlike the latencies.', '');
   out.push('`floor` = a client that does no copier work (frame → one pre-shaped batch on a warm connection): what the simulator and the sockets cost by themselves.', '');
+  out.push("`floor-streams` = the same, with every follower's `account` and `positions` stream open and its frames read and dropped: the traffic fxmirror's hot cache brings (the simulator writing a frame per follower per leg, the kernel carrying them), without the work.", '');
   if (r.baseline.length > 0) {
     out.push('## Against the marketing-page baseline (opens only)', '');
     out.push('Baseline: per follower `GET {rest_url}/status` then `POST {rest_url}/OrderSend`, every follower in parallel, a new connection per call.', '');

@@ -6,7 +6,7 @@ import type { ChildStats, EventReply, WorldReply } from '../lib/protocol.js';
 import { SimChild } from '../lib/sim-child.js';
 import { seededRandom, sleep, summarize, type Summary } from '../lib/stats.js';
 
-export type CopierKind = 'fxmirror' | 'baseline' | 'floor';
+export type CopierKind = 'fxmirror' | 'baseline' | 'floor' | 'floor-streams';
 
 export const SYMBOL = 'EURUSD';
 /** 0.1 lot: the smallest size every follower broker in the world accepts (Raw Prime steps 0.1). */
@@ -20,6 +20,8 @@ export function makeCopier(kind: CopierKind, world: WorldReply): CopierUnderTest
       return new BaselineCopier(world);
     case 'floor':
       return new FloorCopier(world);
+    case 'floor-streams':
+      return new FloorCopier(world, { followerStreams: true });
   }
 }
 

@@ -22,6 +22,7 @@ describe('benchmark smoke run', () => {
         expect(r.opens.firstLeg.max).toEqual(expect.any(Number));
       }
     }
+    expect(results.floor.map((r) => r.copier)).toEqual(['floor', 'floor-streams']);
     const fx = results.latency[0];
     expect(fx?.e2e.lastLeg.count).toBe(5);
     expect(fx?.overhead?.count).toBeGreaterThan(0);
@@ -44,7 +45,7 @@ describe('benchmark smoke run', () => {
 
   it('plans only the cases of one follower count with --followers (latency, floor and baseline; no burst)', () => {
     const cases = planFor('full', undefined, 1000);
-    expect(cases.map((c) => (c.scenario === 'burst' ? 'burst' : `${c.scenario}:${c.followers}`))).toEqual(['latency:1000', 'floor:1000']);
+    expect(cases.map((c) => (c.scenario === 'burst' ? 'burst' : `${c.scenario}:${c.copier}:${c.followers}`))).toEqual(['latency:fxmirror:1000', 'floor:floor:1000', 'floor:floor-streams:1000']);
     expect(planFor('full', 'latency', 100).map((c) => c.scenario === 'burst' ? 'burst' : `${c.scenario}:${c.followers}:${c.events}`)).toEqual(['latency:100:400']);
     expect(planFor('full').length).toBeGreaterThan(cases.length);
   });
