@@ -169,7 +169,7 @@ export function checkTargets(r: Pick<BenchResults, 'latency' | 'baseline' | 'bur
     check('baseline ÷ fxmirror, opens p50, 100 followers (last leg)', '≥ 10×', ratio(b100?.opens.lastLeg.p50, l100?.opens.lastLeg.p50), '×', (v) => v >= 10),
     check('baseline ÷ fxmirror, opens p99, 100 followers (last leg)', '≥ 10×', ratio(b100?.opens.lastLeg.p99, l100?.opens.lastLeg.p99), '×', (v) => v >= 10),
     check('RSS, 1,000 followers connected and streaming', '≤ 200 MB', r.burst && r.burst.followers >= 1000 ? r.burst.memorySteady.rssMb : null, 'MB', (v) => v <= 200),
-    check('RSS peak during the burst, 1,000 followers', '≤ 200 MB', r.burst && r.burst.followers >= 1000 ? r.burst.rssPeakDuringBurstMb : null, 'MB', (v) => v <= 200),
+    check('RSS peak during the burst, 1,000 followers (stricter than the issue, which asks it connected and streaming)', '≤ 200 MB', r.burst && r.burst.followers >= 1000 ? r.burst.rssPeakDuringBurstMb : null, 'MB', (v) => v <= 200),
     check('event-loop delay p99 during the burst', '≤ 5 ms', r.burst?.eventLoopDelay.p99, 'ms', (v) => v <= 5),
     check('burst: legs lost', '0', r.burst ? r.burst.burst.lost : null, '', (v) => v === 0),
     check('burst: legs duplicated', '0', r.burst ? r.burst.burst.duplicated : null, '', (v) => v === 0),
