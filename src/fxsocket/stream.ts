@@ -69,7 +69,8 @@ export interface TerminalStreamOptions {
    * not decoded as they arrive but held, newest only, and delivered from a shared drain that runs after the socket
    * reads of the loop turn, in slices (see `HELD_SLICE_MS`). Any other frame, and a close, first delivers what the
    * stream holds, so order between kinds is kept. For followers' streams: a burst of a thousand accounts' updates
-   * then neither delays the frame of a master's trade behind their decoding nor decodes states nobody reads.
+   * then neither delays the frame of a master's trade behind their decoding nor decodes states nobody reads. A
+   * superseded frame is never decoded, so a malformed one among them is not counted in `stats().malformed`.
    */
   coalesceSnapshots?: boolean;
   /** Randomness for jitter (tests). */

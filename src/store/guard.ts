@@ -87,11 +87,15 @@ interface ListJson {
   json: string;
 }
 
-/** A deep copy of JSON-shaped data (arrays, plain objects, primitives); anything else is kept by reference. */
+/**
+ * A deep copy of JSON-shaped data (arrays, plain objects, primitives; objects copied without a prototype, for
+ * `sameData` only); anything else is kept by reference.
+ */
 export function copyData(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(copyData);
   if (typeof value === 'object' && value !== null && Object.getPrototypeOf(value) === Object.prototype) {
-    const out: Record<string, unknown> = {};
+    // No prototype: a key named `__proto__` (JSON.parse makes it an own key) stays a key instead of a prototype.
+    const out = Object.create(null) as Record<string, unknown>;
     for (const key of Object.keys(value)) out[key] = copyData((value as Record<string, unknown>)[key]);
     return out;
   }

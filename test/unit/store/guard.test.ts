@@ -243,6 +243,16 @@ describe('sameData / copyData (how the encoder tells a changed follower, user or
     );
   });
 
+  it('keeps a key named __proto__ as data (a symbol map is user input)', () => {
+    const map = JSON.parse('{"__proto__":"GOLD","XAUUSD":"GOLD"}') as Record<string, string>;
+    const copy = copyData(map);
+    expect(sameData(map, copy)).toBe(true);
+    map['__proto__'] = 'XAU';
+    expect(Object.hasOwn(map, '__proto__')).toBe(true);
+    expect(sameData(map, copy)).toBe(false);
+    expect(Object.getPrototypeOf({})).toBe(Object.prototype);
+  });
+
   it('sees a change made in place deep inside, an added key and a removed one', () => {
     const follower = { id: 'f', symbolMap: { XAUUSD: 'GOLD' }, filters: { symbols: ['EURUSD', 'GBPUSD'] }, risk: { maxLot: 2 } };
     const copy = copyData(follower);
