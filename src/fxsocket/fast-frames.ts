@@ -17,7 +17,7 @@
 import type { StreamEvent } from '../engine/ports.js';
 import type { TradeEvent, TerminalStatus } from './schemas/stream.js';
 import type { TerminalAccountSummary, TerminalOpenedOrder, TerminalQuote } from './schemas/terminal.js';
-import { isInt, isNum, isObject } from './wire-checks.js';
+import { fastList, isInt, isNum, isObject } from './wire-checks.js';
 import type { Wire } from './wire-checks.js';
 
 
@@ -208,15 +208,8 @@ type EventOf<T extends StreamEvent['type']> = Extract<StreamEvent, { type: T }>;
 export function fastPositionsEvent(frame: Record<string, unknown>): EventOf<'positions'> | undefined {
   const rows: unknown = frame['data'];
   if (!Array.isArray(rows)) return undefined;
-  const wire = rows as readonly unknown[];
-  const length = wire.length;
-  const data: TerminalOpenedOrder[] = [];
-  for (let i = 0; i < length; i += 1) {
-    const row = fastOpenedOrder(wire[i]);
-    if (row === undefined) return undefined;
-    data.push(row);
-  }
-  return { type: 'positions', data };
+  const data = fastList(rows as readonly unknown[], fastOpenedOrder);
+  return data === undefined ? undefined : { type: 'positions', data };
 }
 
 /** `{"type":"account","data":{…}}`. */

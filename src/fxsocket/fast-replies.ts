@@ -15,7 +15,7 @@
 import type { z } from 'zod';
 
 import type { CloseBatchReplySchema, CloseLegResultSchema, CloseTicketResultSchema, OrderBatchReplySchema, OrderLegResultSchema } from './schemas/management.js';
-import { isInt, isNum, isObject } from './wire-checks.js';
+import { fastList, isInt, isNum, isObject } from './wire-checks.js';
 import type { Wire } from './wire-checks.js';
 
 type OrderBatchReplyOut = z.output<typeof OrderBatchReplySchema>;
@@ -81,13 +81,8 @@ export function fastOrderBatchReply(value: unknown): OrderBatchReplyOut | undefi
   const failed = s.failed;
   const unknown = s.unknown;
   if (!isInt(requested) || !isInt(filled) || !isInt(failed) || !isInt(unknown)) return undefined;
-  const rows = wireResults as readonly unknown[];
-  const results: OrderLegResultOut[] = [];
-  for (let i = 0; i < rows.length; i += 1) {
-    const row = fastOrderLegResult(rows[i]);
-    if (row === undefined) return undefined;
-    results.push(row);
-  }
+  const results = fastList(wireResults as readonly unknown[], fastOrderLegResult);
+  if (results === undefined) return undefined;
   return { batch_id, idempotent_replay, summary: { requested, filled, failed, unknown }, results };
 }
 
@@ -148,13 +143,8 @@ export function fastCloseLegResult(value: unknown): CloseLegResultOut | undefine
   ) {
     return undefined;
   }
-  const tickets = wireTickets as readonly unknown[];
-  const results: CloseTicketResultOut[] = [];
-  for (let i = 0; i < tickets.length; i += 1) {
-    const t = fastCloseTicketResult(tickets[i]);
-    if (t === undefined) return undefined;
-    results.push(t);
-  }
+  const results = fastList(wireTickets as readonly unknown[], fastCloseTicketResult);
+  if (results === undefined) return undefined;
   return { account_id, platform, status, matched, closed, message, latency_ms, results };
 }
 
@@ -175,12 +165,7 @@ export function fastCloseBatchReply(value: unknown): CloseBatchReplyOut | undefi
   const unknown = s.unknown;
   const accounts_unknown = s.accounts_unknown;
   if (!isInt(accounts) || !isInt(matched) || !isInt(closed) || !isInt(failed) || !isInt(unknown) || !isInt(accounts_unknown)) return undefined;
-  const rows = wireResults as readonly unknown[];
-  const results: CloseLegResultOut[] = [];
-  for (let i = 0; i < rows.length; i += 1) {
-    const row = fastCloseLegResult(rows[i]);
-    if (row === undefined) return undefined;
-    results.push(row);
-  }
+  const results = fastList(wireResults as readonly unknown[], fastCloseLegResult);
+  if (results === undefined) return undefined;
   return { batch_id, idempotent_replay, summary: { accounts, matched, closed, failed, unknown, accounts_unknown }, results };
 }

@@ -20,3 +20,14 @@ export function isInt(value: unknown): value is number {
 export function isObject(value: unknown): value is object {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
+
+/** Every element decoded by `decode`, or `undefined` as soon as one fails (the whole value then goes to the schema). */
+export function fastList<T>(value: readonly unknown[], decode: (item: unknown) => T | undefined): T[] | undefined {
+  const out: T[] = [];
+  for (let i = 0; i < value.length; i += 1) {
+    const item = decode(value[i]);
+    if (item === undefined) return undefined;
+    out.push(item);
+  }
+  return out;
+}
