@@ -30,6 +30,7 @@ import { copyComment, isCopyOf, parseCopyComment } from './tags.js';
 import type { AccountSummary, OpenedOrder, SymbolSpec } from './trading.js';
 import { sideOf } from './trading.js';
 import { lotsToStepsFloor, lotsToStepsRound, normalizeVolume, roundLots, stepsToLots, volumeGrid } from './volume.js';
+import type { VolumeGrid } from './volume.js';
 
 type Detail = Record<string, number | string>;
 
@@ -355,10 +356,11 @@ function driftCheck(
   }
   const current = roundLots(rows.reduce((s, r) => s + (r?.lots ?? 0), 0));
 
-  let target = driftTarget(f, ctx, master, group, spec);
-  if (target === null) return;
+  const ideal = driftTarget(f, ctx, master, group, spec);
+  if (ideal === null) return;
   const currentSteps = lotsToStepsRound(current, grid);
-  let targetSteps = lotsToStepsRound(target, grid);
+  let targetSteps = stepsToward(currentSteps, ideal, grid);
+  let target = stepsToLots(targetSteps, grid);
   if (targetSteps > currentSteps) {
     // A top-up adds exposure: never past what sizing the master's position now would give. The ledger's ratio can be
     // off when a close's outcome was never settled and a later partial close was planned from the old volume.
@@ -464,11 +466,11 @@ function sharedDrift(
   const link = group[0];
   if (group.length !== 1 || link === undefined || row === undefined) return;
   const grid = volumeGrid(spec);
-  const target = driftTarget(f, ctx, master, group, spec);
-  if (target === null) return;
+  const ideal = driftTarget(f, ctx, master, group, spec);
+  if (ideal === null) return;
   const currentSteps = lotsToStepsRound(link.volume, grid);
   const rowSteps = lotsToStepsRound(row.lots, grid);
-  let take = Math.min(currentSteps - lotsToStepsRound(target, grid), rowSteps);
+  let take = Math.min(currentSteps - stepsToward(currentSteps, ideal, grid), rowSteps);
   if (take <= 0) return;
   // The net position must keep at least the minimum (or go entirely).
   if (take < rowSteps && rowSteps - take < grid.minSteps) take = Math.max(0, rowSteps - grid.minSteps);
@@ -591,15 +593,34 @@ function linkUpdates(
 }
 
 /** What the follower should hold for `master` now: the ledger ratio, or sizing when the ratio is unknown. */
+/**
+ * The volume the copy should have now, off the grid: the ledger's ratio times the master's volume (or sized afresh
+ * when a link has no master volume). {@link stepsToward} puts it on the grid the way the live path rounds.
+ */
 function driftTarget(f: ReconcileFollowerInput, ctx: PlanContext, master: OpenedOrder, group: readonly CopyLink[], spec: SymbolSpec): number | null {
-  const grid = volumeGrid(spec);
-  if (group.every((l) => l.masterVolume > 0)) {
-    const raw = group.reduce((s, l) => s + (l.volume * master.lots) / l.masterVolume, 0);
-    const steps = lotsToStepsFloor(raw, grid);
-    if (steps === 0 || steps < grid.minSteps) return 0;
-    return stepsToLots(Math.min(steps, grid.maxSteps), grid);
-  }
+  if (group.every((l) => l.masterVolume > 0)) return group.reduce((s, l) => s + (l.volume * master.lots) / l.masterVolume, 0);
   return sizedTarget(f, ctx, master, group, spec);
+}
+
+/**
+ * The step count a copy of `currentSteps` is fixed to for the volume it should have (`ideal`), rounded as the live
+ * path rounds, so reconciliation only acts on a copy the live path would not have left as it is:
+ * - it moves by whole steps toward `ideal`, rounded down: a gap under one step is no drift. A partial close closes
+ *   its share rounded down to the step and skips one smaller than a step (close_below_step), so a copy larger than
+ *   the ratio by less than a step is what the live path decided. Rounding `ideal` to the grid first closed a correct
+ *   0.1-lot copy (step 0.1) of a master halved to 0.05 (issue 13);
+ * - a reduction that would leave less than the minimum takes the whole copy, as a partial close does;
+ * - an increase stops at the symbol's maximum.
+ */
+function stepsToward(currentSteps: number, ideal: number, grid: VolumeGrid): number {
+  const current = stepsToLots(currentSteps, grid);
+  if (!(ideal > 0)) return 0;
+  if (ideal < current) {
+    const close = lotsToStepsFloor(current - ideal, grid);
+    const rest = currentSteps - close;
+    return rest > 0 && rest < grid.minSteps ? 0 : rest;
+  }
+  return Math.max(currentSteps, Math.min(grid.maxSteps, currentSteps + lotsToStepsFloor(ideal - current, grid)));
 }
 
 /** The copy's volume sized afresh from the master's volume now (the follower's sizing rule), or null when it cannot be. */

@@ -1,3 +1,4 @@
+import { DEFAULT_VARIANT, type WorldVariant } from './variant.js';
 import { EventEmitter } from 'node:events';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
@@ -45,6 +46,8 @@ export interface SimulatorOptions {
   marketHours?: 'sessions' | 'always';
   /** Provisioning time of accounts created with `POST /v1/accounts` (sim clock). Default 2000. */
   linkDelayMs?: number;
+  /** Readings of the contract's silent points (see variant.ts); unset points take {@link DEFAULT_VARIANT}'s. */
+  variant?: Partial<WorldVariant>;
 }
 
 /** Payload of the `tradeFrame` event. */
@@ -78,6 +81,8 @@ export type PriceTarget = string | { broker: string; symbol: string } | { instru
 /** The running simulator. Create it with `createSimulator`. */
 export class Simulator implements AccountSink, HubHost {
   readonly seed: number;
+  /** How every account's bridge reads the contract's silent points. */
+  readonly variant: WorldVariant;
   readonly clock: SimClock;
   readonly market: Market;
   readonly brokers = new Map<string, SimBroker>();
@@ -111,6 +116,7 @@ export class Simulator implements AccountSink, HubHost {
 
   constructor(opts: SimulatorOptions = {}) {
     this.seed = opts.seed ?? 42;
+    this.variant = { ...DEFAULT_VARIANT, ...opts.variant };
     this.clock = opts.clock ?? realClock;
     this.terminalStartMs = opts.terminalStartMs ?? 0;
     this.linkDelayMs = opts.linkDelayMs ?? 2000;
@@ -203,6 +209,7 @@ export class Simulator implements AccountSink, HubHost {
         type: spec.type ?? 'Demo',
         stopOutLevel: spec.stopOutLevel ?? 50,
         marginCallLevel: spec.marginCallLevel ?? 100,
+        variant: this.variant,
       },
       broker,
       this.market,
@@ -346,7 +353,12 @@ export class Simulator implements AccountSink, HubHost {
         }
         const bars = this.#barSubs.get(t.id);
         if (bars) this.#feedBars(t, sym, bars);
-        if (acc.rowsBySymbol.has(sym.name) && this.hub.listening(t.id, 'account')) this.summaryChanged(acc);
+        if (acc.rowsBySymbol.has(sym.name)) {
+          // One reading of the contract pushes positions frames on price moves too (variant.ts): profit and
+          // currentPrice change while no row did.
+          if (acc.variant.positionsFrames === 'on_price') this.positionsChanged(acc);
+          else if (this.hub.listening(t.id, 'account')) this.summaryChanged(acc);
+        }
       }
     }
   }

@@ -1,3 +1,4 @@
+import type { WorldVariant } from '../variant.js';
 import type { MarginMode, Operation, OrderKind, Platform, TradeEvent } from '../types.js';
 import type { SimAccount } from './account.js';
 import type { SimSymbol } from './symbol.js';
@@ -106,4 +107,6 @@ export interface AccountConfig {
   type: 'Demo' | 'Real';
   stopOutLevel: number;
   marginCallLevel: number;
+  /** How this account's bridge reads the contract's silent points. */
+  variant: WorldVariant;
 }

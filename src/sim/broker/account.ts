@@ -1,3 +1,4 @@
+import type { WorldVariant } from '../variant.js';
 import type { AccountSummary, CloseAllSummary, HistoryTrade, MarginMode, OpenedOrder, OrderResult, Platform, PositionTrade } from '../types.js';
 import type { AccountConfig, AccountSink, CloseAllRequest, CloseRequest, ModifyRequest, Row, SendRequest } from './account-types.js';
 import { OrderBook } from './book.js';
@@ -34,6 +35,8 @@ export class SimAccount {
   readonly marginMode: MarginMode;
   readonly currency: string;
   readonly type: 'Demo' | 'Real';
+  /** How this account's bridge reads the contract's silent points. */
+  readonly variant: WorldVariant;
   leverage: number;
   balance: number;
   credit: number;
@@ -68,6 +71,7 @@ export class SimAccount {
     this.balance = cfg.balance;
     this.credit = cfg.credit;
     this.type = cfg.type;
+    this.variant = cfg.variant;
     this.stopOutLevel = cfg.stopOutLevel;
     this.marginCallLevel = cfg.marginCallLevel;
     this.#book = new OrderBook(this);

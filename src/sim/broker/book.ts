@@ -1,3 +1,4 @@
+import type { WorldVariant } from '../variant.js';
 import { marginOf, profitOf } from './margin.js';
 import type { Market } from './market.js';
 import { isBuy } from './symbols.js';
@@ -10,6 +11,7 @@ export interface BookContext {
   readonly currency: string;
   readonly leverage: number;
   readonly now: () => number;
+  readonly variant: Pick<WorldVariant, 'comment'>;
 }
 
 /** Floating profit and used margin over all open positions. */
@@ -103,7 +105,8 @@ export class OrderBook {
       takeProfit: r.takeProfit,
       expiration: r.expiration,
       magic: r.magic,
-      comment: r.comment,
+      // MetaTrader stores at most 31 characters of a comment; one reading of the contract shows that (variant.ts).
+      comment: this.#ctx.variant.comment === 'truncate31' ? r.comment.slice(0, 31) : r.comment,
       openTimeMs: this.#ctx.now(),
       rev: 0,
       staticJson: '',

@@ -36,6 +36,13 @@ export function closePart(a: SimAccount, book: OrderBook, row: Row, units: numbe
   const closeType: Operation = buy ? 'Sell' : 'Buy';
   const mt4 = a.platform === 'mt4';
   const orderTicket = mt4 ? row.ticket : a.broker.nextTicket();
+  if (mt4 && a.variant.mt4PartialClose === 'same_ticket' && units < row.units) {
+    // The other reading of an MT4 partial close (variant.ts): the order keeps its ticket and comment, smaller.
+    row.units -= units;
+    const deal = recordDeal(a, row, { type: row.type, entry: 'Out', units, price, profit, commission, magic: row.magic, comment: row.comment, order: orderTicket });
+    mt4History(a, row, units, price, profit, commission);
+    return { deal, price };
+  }
   if (mt4) {
     const fullUnits = row.units;
     const rest = fullUnits - units;
@@ -75,6 +82,8 @@ export function closeOrder(a: SimAccount, book: OrderBook, req: CloseRequest, wh
   }
   if (sym.tradeMode === 'Disabled') return orderResult(RC.TRADE_DISABLED, {}, sym);
   if (!a.marketOpen(sym)) return orderResult(RC.MARKET_CLOSED, {}, sym);
+  // `volume: 0` is a full close on one reading of the contract and an invalid volume on the other (variant.ts).
+  if (req.volume === 0 && a.variant.closeVolumeZero === 'invalid') return orderResult(RC.INVALID_VOLUME, { order: row.ticket }, sym);
   const units = req.volume !== undefined && req.volume > 0 ? toUnits(req.volume) : row.units;
   if (units > row.units) return orderResult(RC.INVALID_CLOSE_VOLUME, { order: row.ticket }, sym);
   if (units !== row.units && (units < sym.rules.minUnits || units % sym.rules.stepUnits !== 0)) {

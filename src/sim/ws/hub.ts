@@ -144,13 +144,24 @@ export class Hub {
     if (symbol !== undefined && (topic === 'prices' || topic === 'bars')) sub.symbol = symbol;
     if (timeframe !== undefined && topic === 'bars') sub.timeframe = timeframe;
     if (action === 'subscribe') {
-      if (s.subs.has(key)) return this.#reply(s, { type: 'subscribed', topic, message: 'already subscribed' });
+      const variant = t.account.variant;
+      // Snapshot on subscribe for account, positions and prices (§4.3); trades and bars have none.
+      const snapshot = (): string | undefined => (topic === 'account' || topic === 'positions' || topic === 'prices' ? this.host.snapshot(t, topic, symbol) : undefined);
+      if (s.subs.has(key)) {
+        this.#reply(s, { type: 'subscribed', topic, message: 'already subscribed' });
+        // The contract is silent on a duplicate subscribe: one reading sends the snapshot again (variant.ts).
+        const again = variant.duplicateSubscribe === 'ack_and_snapshot' ? snapshot() : undefined;
+        if (again !== undefined) this.#deliver(s, Buffer.from(again));
+        return;
+      }
       s.subs.set(key, sub);
       ch.counts.set(key, (ch.counts.get(key) ?? 0) + 1);
-      this.#reply(s, { type: 'subscribed', topic, message: `subscribed to ${symbol ? `${topic} ${symbol}` : topic}` });
-      // Snapshot first for account, positions and prices (§4.3); trades and bars have none.
-      const snap = topic === 'account' || topic === 'positions' || topic === 'prices' ? this.host.snapshot(t, topic, symbol) : undefined;
-      if (snap !== undefined) this.#deliver(s, Buffer.from(snap));
+      const ack = { type: 'subscribed', topic, message: `subscribed to ${symbol ? `${topic} ${symbol}` : topic}` };
+      const snap = snapshot();
+      // Ack then snapshot, or the snapshot first: the contract does not fix the order (variant.ts).
+      if (variant.subscribeOrder === 'snapshot_first' && snap !== undefined) this.#deliver(s, Buffer.from(snap));
+      this.#reply(s, ack);
+      if (variant.subscribeOrder === 'ack_first' && snap !== undefined) this.#deliver(s, Buffer.from(snap));
       if (topic === 'prices' || topic === 'bars') this.host.subscriptionsChanged(t);
       return;
     }

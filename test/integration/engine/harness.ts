@@ -13,6 +13,7 @@ import { systemClock } from '../../../src/engine/clock.js';
 import { FxSocketClient } from '../../../src/fxsocket/index.js';
 import { ALWAYS_OPEN, createSimulator, demoWorld } from '../../../src/sim/index.js';
 import type { Sim, SimulatorOptions, WorldSpec } from '../../../src/sim/index.js';
+import { parseVariant, type WorldVariant } from '../../../src/sim/variant.js';
 import { openStore } from '../../../src/store/index.js';
 import type { Store } from '../../../src/store/index.js';
 
@@ -35,6 +36,15 @@ export interface World {
 }
 
 export const silentLog = pino({ level: 'silent' });
+
+/**
+ * The world variant the suite runs under (src/sim/variant.ts): `FXMIRROR_SIM_VARIANT` (`default`, `other`,
+ * `seed:<n>`, `point=reading,…`), set per vitest project so the engine's scenarios run under every reading.
+ * A test's own `sim.variant` points win over it.
+ */
+export function suiteVariant(): WorldVariant {
+  return parseVariant(process.env.FXMIRROR_SIM_VARIANT ?? 'default');
+}
 
 export const MAGIC = 20_260_601;
 
@@ -71,7 +81,7 @@ export async function startWorld(
     broker?: (client: FxSocketClient) => BrokerPort;
   } = {},
 ): Promise<World> {
-  const sim = await createSimulator({ seed: 11, port: 0, priceFeed: false, demoTrader: false, marketHours: 'always', world: alwaysOpenWorld(), ...options.sim });
+  const sim = await createSimulator({ seed: 11, port: 0, priceFeed: false, demoTrader: false, marketHours: 'always', world: alwaysOpenWorld(), variant: suiteVariant(), ...options.sim });
   const dir = options.dir ?? (await mkdtemp(join(tmpdir(), 'fxmirror-engine-')));
   const ids = {
     master: sim.account('master').id,

@@ -4,6 +4,7 @@ import type { CopyLink } from '../../../src/domain/ledger.js';
 import type { ReconcileAction, ReconcileFollowerInput, ReconcileInput } from '../../../src/domain/reconcile.js';
 import { isClean, reconcile } from '../../../src/domain/reconcile.js';
 import { copyComment } from '../../../src/domain/tags.js';
+import { partialCloseVolume, roundLots } from '../../../src/domain/volume.js';
 import type { OpenedOrder } from '../../../src/domain/trading.js';
 import { follower, FOLLOWER, link, MAGIC, MASTER, row, spec, summary } from './fixtures.js';
 
@@ -197,6 +198,25 @@ describe('reconcile examples', () => {
 
   it('differences under one step are not drift', () => {
     const r = reconcile(input([masterRow(5001, { lots: 0.33 })], [copyRow(9001, 5001, { lots: 0.1 })], [link({ volume: 0.1, masterVolume: 0.33 })]));
+    expect(r.actions).toEqual([]);
+  });
+
+  it('a copy the live path left larger by a close smaller than one step is not drift (issue 13: 0.1 lots, step 0.1, master halved)', () => {
+    const coarse = new Map([['EURUSD', spec('EURUSD', { volumeMin: 0.1, volumeStep: 0.1 })]]);
+    const r = reconcile(input([masterRow(5001, { lots: 0.05 })], [copyRow(9001, 5001, { lots: 0.1 })], [link({ volume: 0.1, masterVolume: 0.1 })], { specs: coarse }));
+    expect(r.actions).toEqual([]);
+    // Off by one whole step or more it is drift, and a rest below the minimum takes the whole copy, as a partial close does.
+    const far = reconcile(input([masterRow(5001, { lots: 0.1 })], [copyRow(9001, 5001, { lots: 0.3 })], [link({ volume: 0.3, masterVolume: 0.3 })], { specs: coarse }));
+    expect(far.actions).toEqual([expect.objectContaining({ action: 'fix_volume', current: 0.3, target: 0.1, close: [{ ticket: 9001, volume: 0.2 }] })]);
+    const minAboveStep = new Map([['EURUSD', spec('EURUSD', { volumeMin: 0.1, volumeStep: 0.05 })]]);
+    const belowMin = reconcile(input([masterRow(5001, { lots: 0.04 })], [copyRow(9001, 5001, { lots: 0.2 })], [link({ volume: 0.2, masterVolume: 0.4 })], { specs: minAboveStep }));
+    expect(belowMin.actions).toEqual([expect.objectContaining({ action: 'fix_volume', current: 0.2, target: 0, close: [{ ticket: 9001, volume: null }] })]);
+  });
+
+  it('netting: a share the live path kept through a close below one step is not closed', () => {
+    const coarse = new Map([['EURUSD', spec('EURUSD', { volumeMin: 0.1, volumeStep: 0.1 })]]);
+    const links = [link({ volume: 0.1, masterVolume: 0.1 }), link({ masterId: 'other', masterTicket: 1, volume: 0.2 })];
+    const r = reconcile(input([masterRow(5001, { lots: 0.05 })], [copyRow(9001, 5001, { lots: 0.3 })], links, { specs: coarse, marginMode: 'Netting' }));
     expect(r.actions).toEqual([]);
   });
 
@@ -410,6 +430,31 @@ const worldArb: fc.Arbitrary<World> = fc
   });
 
 describe('reconcile properties', () => {
+  it('agrees with the live path: after any partial close planned by partialCloseVolume, the copy is not drift', () => {
+    fc.assert(
+      fc.property(
+        fc.constantFrom({ min: 0.01, step: 0.01 }, { min: 0.1, step: 0.1 }, { min: 0.1, step: 0.01 }, { min: 1, step: 1 }),
+        fc.integer({ min: 1, max: 300 }),
+        fc.integer({ min: 1, max: 300 }),
+        fc.integer({ min: 1, max: 99 }),
+        (grid, copySteps, masterSteps, closePct) => {
+          const copyLots = roundLots(Math.max(grid.min, copySteps * grid.step));
+          const masterLots = roundLots(masterSteps * 0.01);
+          const closed = roundLots(Math.floor((masterSteps * closePct) / 100) * 0.01);
+          fc.pre(closed > 0 && closed < masterLots);
+          const s = spec('EURUSD', { volumeMin: grid.min, volumeStep: grid.step });
+          const p = partialCloseVolume(copyLots, closed / masterLots, s);
+          fc.pre(!p.whole);
+          // The ledger after the live path: the copy's new volume; the master volume moves on even when nothing closed.
+          const after = roundLots(copyLots - p.volume);
+          const l = link({ volume: after, masterVolume: p.volume === 0 ? masterLots : roundLots(masterLots - closed) });
+          const r = reconcile(input([masterRow(5001, { lots: roundLots(masterLots - closed) })], [copyRow(9001, 5001, { lots: after })], [l], { specs: new Map([['EURUSD', s]]) }));
+          expect(r.actions).toEqual([]);
+        },
+      ),
+    );
+  });
+
   it('is idempotent: applying its actions yields a clean second run', () => {
     fc.assert(
       fc.property(worldArb, (w) => {
