@@ -88,8 +88,11 @@ export interface ReconcileReport {
       symbol: string;
       volume: number | null;
       note: string;
-      /** For an applied run: what happened. */
-      result: 'done' | 'failed' | 'planned' | 'skipped';
+      /**
+       * For an applied run: what happened. `left`: the follower's row, read again before closing or shrinking it,
+       * could not be proved to be the copy planned (tag and ledger disagreed, or it changed meanwhile): nothing sent.
+       */
+      result: 'done' | 'failed' | 'planned' | 'skipped' | 'left';
     }[];
   }[];
 }

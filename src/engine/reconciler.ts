@@ -4,6 +4,7 @@
  * applies the actions and reports. Each master's run goes through that master's serial queue, so it never races a
  * live copy of the same position (a copy in flight has no link and no follower row yet: it would look missing).
  */
+import { describeMismatch, proveCopy } from '../domain/copy-proof.js';
 import type { CopyLink } from '../domain/ledger.js';
 import type { LegPlan } from '../domain/plan.js';
 import { unsettledTickets } from '../domain/detect.js';
@@ -37,6 +38,8 @@ export class Reconciler {
   /** `masterId#ticket` → when the stream and a read of the master first disagreed on it. */
   private readonly unsettledSince = new Map<string, number>();
   private readonly unsettledWarned = new Set<string>();
+  /** Disagreements already reported (see `firstTimeLeft`). */
+  private readonly leftReported = new Set<string>();
 
   constructor(engine: CopyEngine) {
     this.engine = engine;
@@ -60,7 +63,9 @@ export class Reconciler {
         }),
       ),
     );
-    const changed = options.apply && report.followers.some((f) => f.actions.some((a) => a.result === 'done' && a.kind !== 'report_stale'));
+    // A copy left alone because tag and ledger disagree is loud the first time only (every run leaves it again).
+    const newlyLeft = report.followers.some((f) => f.actions.some((a) => a.result === 'left' && this.firstTimeLeft(f.followerId, a.followerTicket, a.note)));
+    const changed = options.apply && (newlyLeft || report.followers.some((f) => f.actions.some((a) => a.result === 'done' && a.kind !== 'report_stale')));
     const loud = report.followers.some((f) => f.actions.length > 0);
     if (options.apply || options.trigger === 'manual') {
       this.engine.bus.emit({ type: 'reconciled', at: this.engine.clock.now(), trigger: options.trigger, report, changed: changed || (loud && options.apply && report.followers.some((f) => f.actions.some((a) => a.result === 'failed'))) });
@@ -115,6 +120,7 @@ export class Reconciler {
         if (base) inputs.push({ ...base, rows, busyRows: this.busyRows(cfg.accountId) });
       }),
     );
+    const planRows = new Map(inputs.map((i) => [i.config.accountId, new Map(i.rows.map((r) => [r.ticket, r] as const))] as const));
     const masterSummary = engine.masters.get(masterId)?.feed.summary ?? null;
     const busy = this.busyTickets(masterId, masterRows);
     const result = reconcile({
@@ -126,9 +132,20 @@ export class Reconciler {
     });
     const byFollower = new Map<string, ReportAction[]>();
     for (const action of result.actions) {
-      const done = options.apply ? await this.apply(masterId, action, masterRows) : 'planned';
+      let note: string | null = null;
+      let done: ReportAction['result'] = 'planned';
+      if (options.apply) {
+        const doubt = await this.disproved(masterId, action, planRows);
+        if (doubt === null) done = await this.apply(masterId, action, masterRows);
+        else {
+          done = 'left';
+          note = doubt;
+          engine.log.warn({ masterId, followerId: action.followerId, action: action.action, why: doubt }, 'reconcile: copy not proved wrong; left as it is');
+        }
+      }
       const list = byFollower.get(action.followerId) ?? [];
-      list.push(describe(masterId, action, done));
+      const line = describe(masterId, action, done);
+      list.push(note === null ? line : { ...line, note: `${line.note}; left as it is: ${note}` });
       byFollower.set(action.followerId, list);
     }
     if (options.apply) {
@@ -196,6 +213,48 @@ export class Reconciler {
     }
     if (waiting) this.engine.requestReconcileFollowUp(UNSETTLED_GRACE_MS);
     return busy;
+  }
+
+  /** True the first time this disagreement on this follower ticket is reported (bounded memory). */
+  private firstTimeLeft(followerId: string, ticket: number | null, note: string): boolean {
+    const key = `${followerId}#${ticket ?? ''}#${note}`;
+    if (this.leftReported.has(key)) return false;
+    if (this.leftReported.size >= 10_000) this.leftReported.clear();
+    this.leftReported.add(key);
+    return true;
+  }
+
+  /**
+   * Before an action closes or shrinks follower positions: re-reads the follower's open orders and proves each row
+   * to be the copy planned (copy-proof.ts). Null when every row is; otherwise what disagreed (nothing is sent).
+   */
+  private async disproved(masterId: string, action: ReconcileAction, planRows: ReadonlyMap<string, ReadonlyMap<number, OpenedOrder>>): Promise<string | null> {
+    if (action.action !== 'close_orphan' && action.action !== 'fix_volume') return null;
+    const tickets = action.action === 'close_orphan' ? [action.ticket] : action.close.map((c) => c.ticket);
+    if (tickets.length === 0) return null;
+    const f = this.engine.followers.get(action.followerId);
+    if (!f) return 'the follower is not running';
+    let fresh: OpenedOrder[];
+    try {
+      fresh = await f.refreshPositions();
+    } catch (error) {
+      return `its open orders could not be read again (${String(error)})`;
+    }
+    const rows = new Map(fresh.map((r) => [r.ticket, r] as const));
+    const links = this.engine.ledger.ofFollower(action.followerId);
+    for (const ticket of tickets) {
+      const planned = planRows.get(action.followerId)?.get(ticket);
+      const mismatch = proveCopy(rows.get(ticket), {
+        magic: this.engine.options.magic,
+        masterId,
+        masterTicket: action.masterTicket,
+        plannedLots: planned?.lots ?? 0,
+        links,
+        marginMode: f.marginMode,
+      });
+      if (mismatch !== null) return `#${ticket}: ${describeMismatch(mismatch)}`;
+    }
+    return null;
   }
 
   private async apply(masterId: string, action: ReconcileAction, masterRows: readonly OpenedOrder[]): Promise<ReportAction['result']> {

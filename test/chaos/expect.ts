@@ -90,13 +90,25 @@ function samePrice(a: number, b: number, digits: number): boolean {
   return Math.abs(a - b) < 0.5 * 10 ** -digits;
 }
 
-/** The copier's drift target for a link (`reconcile.ts` driftTarget, ledger-ratio branch). */
-function driftTarget(v: number, mv: number, mNow: number, spec: VSpec): number {
-  if (!(mv > 0)) return v;
+/**
+ * A reconciliation of a link (`reconcile.ts` driftTarget + stepsToward, ledger-ratio branch): the copy moves by whole
+ * steps toward the ledger's ratio times the master's volume now, rounded toward the copy as it is; a rest below the
+ * minimum closes it. An unchanged copy keeps its link as it was (nothing is sent, nothing recorded).
+ */
+function reconcileLink(l: { v: number; mv: number }, mNow: number, spec: VSpec): { v: number; mv: number } {
+  if (!(l.mv > 0) || !(l.v > 0)) return l;
   const grid = volumeGrid(spec);
-  const steps = lotsToStepsFloor((v * mNow) / mv, grid);
-  if (steps === 0 || steps < grid.minSteps) return 0;
-  return stepsToLots(Math.min(steps, grid.maxSteps), grid);
+  const ideal = (l.v * mNow) / l.mv;
+  const have = lotsToStepsRound(l.v, grid);
+  let steps: number;
+  if (ideal < l.v) {
+    const rest = have - lotsToStepsFloor(l.v - ideal, grid);
+    steps = rest > 0 && rest < grid.minSteps ? 0 : rest;
+  } else {
+    steps = Math.max(have, Math.min(grid.maxSteps, have + lotsToStepsFloor(ideal - l.v, grid)));
+  }
+  if (steps === have) return l;
+  return steps === 0 ? { v: 0, mv: 0 } : { v: stepsToLots(steps, grid), mv: mNow };
 }
 
 function sameLots(a: number, b: number, spec: VSpec): boolean {
@@ -124,7 +136,7 @@ function volumeOutcomes(sized: (masterVolume: number) => number[], hist: Positio
   const [first] = sized(hist.openVolume);
   let link = { v: first ?? 0, mv: hist.openVolume };
   for (const c of closes) link = liveClose(link, c.before, c.closed, spec);
-  const canonical = link.v > 0 ? driftTarget(link.v, link.mv, masterAfter(closes.length - 1), spec) : 0;
+  const canonical = link.v > 0 ? reconcileLink(link, masterAfter(closes.length - 1), spec).v : 0;
   const possible = new Set<number>();
   const key = (x: number) => roundLots(x);
   // State: link (or null while the open itself was missed), position in the close list.
@@ -133,11 +145,11 @@ function volumeOutcomes(sized: (masterVolume: number) => number[], hist: Positio
     // A reconciliation here: opens a missed copy (sized from the master's volume now) or fixes drift.
     const reconciled: ({ v: number; mv: number } | null)[] = [l];
     if (l === null) for (const v of sized(mNow)) reconciled.push(v > 0 ? { v, mv: mNow } : { v: 0, mv: 0 });
-    else if (l.v > 0) reconciled.push({ v: driftTarget(l.v, l.mv, mNow, spec), mv: mNow });
+    else if (l.v > 0) reconciled.push(reconcileLink(l, mNow, spec));
     for (const r of reconciled) {
       if (i === closes.length) {
         if (r === null) continue;
-        possible.add(key(r.v > 0 ? driftTarget(r.v, r.mv, mNow, spec) : 0));
+        possible.add(key(r.v > 0 ? reconcileLink(r, mNow, spec).v : 0));
         continue;
       }
       const c = closes[i] as { before: number; closed: number };

@@ -3,9 +3,11 @@
  * printing the table of figures. Exits 1 when any zero-required figure is not zero.
  *
  * Flags: --seed N --events N --masters N --followers N --kills N --gap MIN-MAX (ms) --telegram-down SECONDS
- * --no-telegram --keep --quick
+ * --no-telegram --keep --quick --variant default|other|seed:N|point=reading,… (the simulator's readings of the
+ * contract's silent points, src/sim/variant.ts)
  * (`--quick` = a short seeded trial: 1 master, 5 followers, 60 events, 3 kills.)
  */
+import { parseVariant } from '../../src/sim/variant.js';
 import { FULL_TRIAL, QUICK_TRIAL } from './presets.js';
 import { formatReport } from './report.js';
 import { runTrial } from './trial.js';
@@ -44,6 +46,7 @@ function parseArgs(argv: readonly string[]): TrialOptions {
     keep: flags.has('keep'),
     ...(flags.has('no-telegram') ? { telegram: undefined } : flags.has('telegram-down') ? { telegram: { downMs: int('telegram-down', 60) * 1000 } } : {}),
     ...(flags.has('dir') ? { dir: flags.get('dir') as string } : {}),
+    ...(flags.has('variant') ? { variant: parseVariant(flags.get('variant') as string) } : {}),
   };
 }
 

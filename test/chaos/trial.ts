@@ -11,6 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DEFAULT_ENGINE_OPTIONS } from '../../src/engine/index.js';
 import { createSimulator } from '../../src/sim/index.js';
+import type { WorldVariant } from '../../src/sim/variant.js';
 import type { AccountHandle, Sim } from '../../src/sim/index.js';
 import { deriveSeed, Rng } from '../../src/sim/rng.js';
 import { openStore } from '../../src/store/index.js';
@@ -57,6 +58,8 @@ export interface TrialOptions {
    * where timing is not asserted (shared, noisy machines); the figures are still reported.
    */
   timing?: boolean;
+  /** Readings of the contract's silent points the simulator takes (src/sim/variant.ts); default the default world's. */
+  variant?: WorldVariant;
 }
 
 /** What Telegram being down did (and did not do) to copying and to the alerts. */
@@ -130,6 +133,7 @@ export async function runTrial(options: TrialOptions): Promise<TrialReport> {
     demoTrader: false,
     marketHours: 'always',
     apiKeys: { full: [CHAOS_API_KEY], readOnly: [] },
+    ...(options.variant === undefined ? {} : { variant: options.variant }),
   });
   const masterHandles = world.masters.map((m) => ({ id: m.id, handle: sim.account(m.id) }));
   const followerHandles: AccountHandle[] = world.followers.map((f) => sim.account(f.id));
