@@ -35,6 +35,11 @@ export interface CopyExpectation {
   /** The follower's open links on this ticket (any master): a netting row may carry several. */
   links: readonly CopyLink[];
   marginMode: MarginMode;
+  /**
+   * Tickets the master position had before (MT4 reopens a partially closed rest under a new ticket, while its copies
+   * keep the tag of the first one): a tag naming one of them agrees.
+   */
+  formerTickets?: readonly number[];
 }
 
 /** Null when the fresh row is provably the copy expected; otherwise why not. */
@@ -42,19 +47,19 @@ export function proveCopy(row: OpenedOrder | undefined, expect: CopyExpectation)
   if (row === undefined) return { kind: 'row_gone' };
   if (roundLots(row.lots) !== roundLots(expect.plannedLots)) return { kind: 'volume_changed', planned: expect.plannedLots, now: row.lots };
   if (row.magic !== expect.magic) return { kind: 'not_ours', magic: row.magic };
-  const open = expect.links.filter((l) => l.status === 'open' && l.followerTicket === row.ticket);
-  const own = open.find((l) => l.masterId === expect.masterId && l.masterTicket === expect.masterTicket);
+  const own = expect.links.find((l) => l.status === 'open' && l.followerTicket === row.ticket && l.masterId === expect.masterId && l.masterTicket === expect.masterTicket);
   const tag = parseCopyComment(row.comment);
-  if (tag !== null) {
+  // A netting row carries the tag of the order that first opened it, whoever's shares it holds now: only the ledger
+  // knows them, so the tag is checked on hedging rows only.
+  if (tag !== null && expect.marginMode !== 'Netting') {
     const sameMaster = tag.masterShort === masterShortId(expect.masterId);
-    const names = (l: CopyLink) => masterShortId(l.masterId) === tag.masterShort && l.masterTicket === tag.masterTicket;
-    // A netting row is tagged by the order that opened it; other positions' shares on it are the ledger's to know.
-    const agrees = (sameMaster && tag.masterTicket === expect.masterTicket) || (expect.marginMode === 'Netting' && open.some(names));
-    if (!agrees) return { kind: 'tag_mismatch', tagMasterTicket: tag.masterTicket, tagOtherMaster: !sameMaster };
+    const ownTicket = tag.masterTicket === expect.masterTicket || (expect.formerTickets?.includes(tag.masterTicket) ?? false);
+    if (!(sameMaster && ownTicket)) return { kind: 'tag_mismatch', tagMasterTicket: tag.masterTicket, tagOtherMaster: !sameMaster };
   }
   if (own === undefined) {
     // A tagged row the ledger never knew (adopted or orphaned from the broker's tags alone) is proved by its tag.
-    return tag !== null ? null : { kind: 'unproven' };
+    const namesIt = tag !== null && tag.masterShort === masterShortId(expect.masterId) && tag.masterTicket === expect.masterTicket;
+    return tag !== null && (expect.marginMode !== 'Netting' || namesIt) ? null : { kind: 'unproven' };
   }
   if (row.symbol !== own.followerSymbol) return { kind: 'ledger_mismatch', field: 'symbol', ledger: own.followerSymbol, row: row.symbol };
   // A netting row's side is the net of its shares, not any one share's.

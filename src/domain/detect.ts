@@ -51,6 +51,29 @@ export interface MasterBook {
    * positions list resets the lots the book counts from deals to what the master holds.
    */
   resyncLots?: boolean;
+  /**
+   * MT4 partial closes the book followed (see `applyPositions`): the closed ticket → the ticket its rest lives on,
+   * kept so a late trade frame of the old ticket still reaches the rest. Bounded.
+   */
+  splitTo?: Map<number, number>;
+  /** Splits found since the caller last drained them (the engine moves the copy links to the new ticket). */
+  splits?: MasterSplit[];
+}
+
+/** An MT4 master position whose rest a partial close reopened under a new ticket (comment `from #<from>`). */
+export interface MasterSplit {
+  from: number;
+  to: number;
+}
+
+const MAX_SPLITS_REMEMBERED = 1_000;
+
+/** The ticket a row was split from by an MT4 partial close (`from #123` in its comment), or null. */
+export function splitFromComment(comment: string): number | null {
+  const m = /from #(\d+)/.exec(comment);
+  if (m?.[1] === undefined) return null;
+  const t = Number(m[1]);
+  return Number.isSafeInteger(t) ? t : null;
 }
 
 export function createMasterBook(masterId: string): MasterBook {
@@ -111,6 +134,17 @@ export function applyDeal(book: MasterBook, deal: TradeDeal, now: number): Maste
       fromPendingOrder: fromPending,
     });
     return events;
+  }
+  if (deal.entry === 'Out' && tracked === undefined && book.splitTo?.has(deal.position) === true) {
+    // The Out deal of an MT4 partial close arriving after the positions list that showed the rest under its new
+    // ticket: it closes part of that rest's position, not a whole unknown one.
+    const to = book.splitTo.get(deal.position) as number;
+    const rest = book.positions.get(to);
+    if (rest !== undefined) {
+      const before = lots(rest.dealVolume + deal.volume);
+      events.push({ ...base, kind: 'close', eventId: dealEventId(deal), position: to, deal: deal.deal, symbol: deal.symbol, side: rest.side, volume: deal.volume, volumeBefore: before, price: deal.price });
+      return events;
+    }
   }
   if (deal.entry === 'Out' || deal.entry === 'InOut') {
     // A position whose In deal was never seen (opened while the stream was down) is known by its listed lots: a
@@ -248,6 +282,19 @@ export function applyPositions(book: MasterBook, rows: readonly OpenedOrder[], n
     }
     const tracked = book.positions.get(row.ticket);
     if (!tracked) {
+      // MT4 reopens what a partial close leaves under a new ticket commented `from #<old>`, with no deal of its own: it
+      // is the same position to the followers (their copies were already reduced by the Out deal), not a new one.
+      const from = primed ? splitFromComment(row.comment) : null;
+      const parent = from !== null && !positionTickets.has(from) ? book.positions.get(from) : undefined;
+      if (from !== null && parent !== undefined && parent.symbol === row.symbol && parent.side === sideOf(row.type)) {
+        book.positions.delete(from);
+        book.positions.set(row.ticket, { ...parent, position: row.ticket, dealVolume: row.lots, seenInList: true, listLots: row.lots });
+        book.splitTo ??= new Map();
+        if (book.splitTo.size >= MAX_SPLITS_REMEMBERED) book.splitTo.clear();
+        book.splitTo.set(from, row.ticket);
+        (book.splits ??= []).push({ from, to: row.ticket });
+        continue;
+      }
       // Opened before we were watching, or its In deal has not arrived yet: record SL/TP as the baseline so the
       // open (from the deal) carries them; do not emit anything here.
       book.positions.set(row.ticket, {

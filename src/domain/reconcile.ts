@@ -19,6 +19,7 @@
  *   would apply it twice. Adopting a tagged row is still done (it only records what exists). Follower rows in a
  *   follower's `busyRows` (a leg on them is being settled) are left alone entirely.
  */
+import { splitFromComment } from './detect.js';
 import type { CopyLink } from './ledger.js';
 import type { FollowerPlanInput, LegPlan, PlanContext, CloseTicket } from './plan.js';
 import { offsetOrder, planOpen, planPendingPlace, roundPrice } from './plan.js';
@@ -180,6 +181,7 @@ function reconcileFollower(input: ReconcileInput, f: ReconcileFollowerInput, out
   const followerId = f.config.accountId;
   const masterRows = new Map(input.master.rows.map((r) => [r.ticket, r] as const));
   const rowByTicket = new Map(f.rows.map((r) => [r.ticket, r] as const));
+  const successors = splitSuccessors(input.master.rows);
   const copies = f.rows.filter((r) => isCopyOf(r, input.magic, masterId));
   const ctx: PlanContext = {
     now: input.now,
@@ -200,14 +202,14 @@ function reconcileFollower(input: ReconcileInput, f: ReconcileFollowerInput, out
     if (claimed.has(row.ticket) || busyRows.has(row.ticket)) continue;
     const tag = parseCopyComment(row.comment);
     if (tag === null) continue;
-    const master = masterRows.get(tag.masterTicket);
+    const master = masterRows.get(liveTicket(tag.masterTicket, masterRows, successors));
     if (master === undefined) {
       if (!busy.has(tag.masterTicket)) out.actions.push(orphan(followerId, tag.masterTicket, row, null, null));
       continue;
     }
     const link: CopyLink = {
       masterId,
-      masterTicket: tag.masterTicket,
+      masterTicket: master.ticket,
       followerId,
       followerTicket: row.ticket,
       kind: isPendingRow(row) ? 'pending' : 'position',
@@ -273,12 +275,34 @@ function reconcileFollower(input: ReconcileInput, f: ReconcileFollowerInput, out
   const known = new Set(links.map((l) => l.masterTicket));
   for (const row of copies) {
     const tag = parseCopyComment(row.comment);
-    if (tag !== null) known.add(tag.masterTicket);
+    if (tag !== null) known.add(liveTicket(tag.masterTicket, masterRows, successors));
   }
   for (const master of [...masterRows.values()].sort((a, b) => a.ticket - b.ticket)) {
     if (known.has(master.ticket) || busy.has(master.ticket)) continue;
     missing(input, f, ctx, master, out);
   }
+}
+
+/** MT4 partial closes visible in the master's rows: the gone ticket → the ticket its rest reopened under (`from #`). */
+function splitSuccessors(rows: readonly OpenedOrder[]): Map<number, number> {
+  const live = new Set(rows.map((r) => r.ticket));
+  const out = new Map<number, number>();
+  for (const r of rows) {
+    const from = r.kind === 'Position' ? splitFromComment(r.comment) : null;
+    if (from !== null && !live.has(from)) out.set(from, r.ticket);
+  }
+  return out;
+}
+
+/** The master ticket a copy tagged for `ticket` belongs to now: itself, or the rest of its MT4 partial closes. */
+function liveTicket(ticket: number, masterRows: ReadonlyMap<number, OpenedOrder>, successors: ReadonlyMap<number, number>): number {
+  let t = ticket;
+  for (let hop = 0; hop < 100 && !masterRows.has(t); hop++) {
+    const next = successors.get(t);
+    if (next === undefined) break;
+    t = next;
+  }
+  return masterRows.has(t) ? t : ticket;
 }
 
 function orphan(followerId: string, masterTicket: number, row: OpenedOrder, link: CopyLink | null, volume: number | null): ReconcileAction {

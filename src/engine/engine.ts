@@ -296,6 +296,11 @@ export class CopyEngine {
         },
         onConnection: (state, downMs) => this.connectionEvent(masterId, 'master', state, downMs),
         onResync: (reason) => this.requestReconcile(reason === 'connect' ? 'connect' : 'warning'),
+        onSplits: (splits) => {
+          void queue.push(async () => {
+            if (this.links.followMasterSplits(masterId, splits)) this.state.changed();
+          });
+        },
       },
     });
     this.masters.set(masterId, { feed, queue, inFlight });

@@ -3,7 +3,7 @@
  * triggered pending copies, from the followers' cached rows (re-read only where the cache may be behind).
  */
 import type { FollowerConfig } from '../domain/config.js';
-import type { MasterBook } from '../domain/detect.js';
+import type { MasterBook, MasterSplit } from '../domain/detect.js';
 import type { MasterEvent } from '../domain/events.js';
 import type { CopyLink } from '../domain/ledger.js';
 import type { HistoryDeal, OpenedOrder } from '../domain/trading.js';
@@ -137,6 +137,23 @@ export class LinkTracker {
       changed = true;
     }
     return changed;
+  }
+
+  /**
+   * An MT4 master's partial close reopens the rest under a new ticket (`from #<old>`): the copies are the rest's now,
+   * so every open link of the old ticket moves to the new one (the copies' tags keep naming the old ticket; see
+   * `splitPredecessors`). True when a link moved.
+   */
+  followMasterSplits(masterId: string, splits: readonly MasterSplit[]): boolean {
+    let moved = false;
+    for (const { from, to } of splits) {
+      for (const link of [...this.deps.ledger.ofMaster(masterId, from)]) {
+        if (link.status !== 'open') continue;
+        this.deps.ledger.rekey(link, to);
+        moved = true;
+      }
+    }
+    return moved;
   }
 
   /** After partial closes on MT4 followers: read their rows now, so the next event finds the reopened rest. */

@@ -4,7 +4,7 @@
  * resolved later frames wait in a buffer so order is kept.
  */
 import { applyDeal, applyPositions, createMasterBook, resolveDegradedEntry } from '../domain/detect.js';
-import type { MasterBook } from '../domain/detect.js';
+import type { MasterBook, MasterSplit } from '../domain/detect.js';
 import type { MasterEvent } from '../domain/events.js';
 import type { AccountSummary, TradeDeal } from '../domain/trading.js';
 import type { Clock, Logger, StreamEvent, StreamPort, TerminalPort } from './ports.js';
@@ -15,6 +15,8 @@ export interface MasterFeedHandlers {
   onConnection(state: 'lost' | 'restored', downMs: number | null): void;
   /** State may have gaps (reconnect, server warning, local lag, unresolved degraded deal): reconcile. */
   onResync(reason: 'connect' | 'warning'): void;
+  /** MT4 partial closes whose rest reopened under a new ticket: move the copy links to it, in master order. */
+  onSplits(splits: MasterSplit[]): void;
 }
 
 export class MasterFeed {
@@ -125,9 +127,16 @@ export class MasterFeed {
         }
         this.emit(applyDeal(this.book, event.data, this.clock.now()), receivedAt);
         return;
-      case 'positions':
-        this.emit(applyPositions(this.book, event.data, this.clock.now()), receivedAt);
+      case 'positions': {
+        const events = applyPositions(this.book, event.data, this.clock.now());
+        const splits = this.book.splits;
+        if (splits !== undefined && splits.length > 0) {
+          this.book.splits = [];
+          this.handlers.onSplits(splits);
+        }
+        this.emit(events, receivedAt);
         return;
+      }
       case 'account':
         this.summary = event.data;
         return;

@@ -7,7 +7,7 @@
 import { describeMismatch, proveCopy } from '../domain/copy-proof.js';
 import type { CopyLink } from '../domain/ledger.js';
 import type { LegPlan } from '../domain/plan.js';
-import { unsettledTickets } from '../domain/detect.js';
+import { splitFromComment, unsettledTickets } from '../domain/detect.js';
 import { reconcile } from '../domain/reconcile.js';
 import type { ReconcileAction, ReconcileFollowerInput } from '../domain/reconcile.js';
 import type { OpenedOrder } from '../domain/trading.js';
@@ -100,6 +100,14 @@ export class Reconciler {
     for (const r of masterRows) {
       if (r.kind === 'Position') await engine.warmSymbols(r.symbol, configs);
     }
+    // An MT4 rest reopened under a new ticket while the stream did not show it (down, or before a restart): its
+    // copies' links move to it, as the live path does (LinkTracker.followMasterSplits).
+    const live = new Set(masterRows.map((r) => r.ticket));
+    const splits = masterRows.flatMap((r) => {
+      const from = r.kind === 'Position' ? splitFromComment(r.comment) : null;
+      return from !== null && !live.has(from) ? [{ from, to: r.ticket }] : [];
+    });
+    if (splits.length > 0 && options.apply && engine.links.followMasterSplits(masterId, splits)) engine.state.changed();
     const inputs: ReconcileFollowerInput[] = [];
     await Promise.all(
       configs.map(async (cfg) => {
@@ -131,12 +139,19 @@ export class Reconciler {
       limits: { maxAgeMs: engine.options.maxCopyAgeMs, maxDeviationPoints: engine.options.maxCopyDeviationPoints },
     });
     const byFollower = new Map<string, ReportAction[]>();
+    // Follower rows this run has already changed (several shares of one netting row): their volume is this run's doing.
+    const touched = new Map<string, Set<number>>();
     for (const action of result.actions) {
       let note: string | null = null;
       let done: ReportAction['result'] = 'planned';
       if (options.apply) {
-        const doubt = await this.disproved(masterId, action, planRows);
-        if (doubt === null) done = await this.apply(masterId, action, masterRows);
+        const doubt = await this.disproved(masterId, action, planRows, masterRows, touched);
+        if (doubt === null) {
+          done = await this.apply(masterId, action, masterRows);
+          const mine = touched.get(action.followerId) ?? new Set<number>();
+          for (const t of actionTickets(action)) mine.add(t);
+          touched.set(action.followerId, mine);
+        }
         else {
           done = 'left';
           note = doubt;
@@ -215,6 +230,22 @@ export class Reconciler {
     return busy;
   }
 
+  /** The tickets an MT4 master position had before its partial closes (the feed's splits, and a row's `from #`). */
+  private formerTickets(masterId: string, ticket: number, masterRows: readonly OpenedOrder[]): number[] {
+    const former: number[] = [];
+    const splitTo = this.engine.masters.get(masterId)?.feed.book.splitTo;
+    let current = ticket;
+    for (let hop = 0; hop < 100; hop++) {
+      let prev: number | null = null;
+      if (splitTo) for (const [from, to] of splitTo) if (to === current) prev = from;
+      prev ??= splitFromComment(masterRows.find((r) => r.ticket === current)?.comment ?? '');
+      if (prev === null || former.includes(prev)) break;
+      former.push(prev);
+      current = prev;
+    }
+    return former;
+  }
+
   /** True the first time this disagreement on this follower ticket is reported (bounded memory). */
   private firstTimeLeft(followerId: string, ticket: number | null, note: string): boolean {
     const key = `${followerId}#${ticket ?? ''}#${note}`;
@@ -228,9 +259,15 @@ export class Reconciler {
    * Before an action closes or shrinks follower positions: re-reads the follower's open orders and proves each row
    * to be the copy planned (copy-proof.ts). Null when every row is; otherwise what disagreed (nothing is sent).
    */
-  private async disproved(masterId: string, action: ReconcileAction, planRows: ReadonlyMap<string, ReadonlyMap<number, OpenedOrder>>): Promise<string | null> {
+  private async disproved(
+    masterId: string,
+    action: ReconcileAction,
+    planRows: ReadonlyMap<string, ReadonlyMap<number, OpenedOrder>>,
+    masterRows: readonly OpenedOrder[],
+    touched: ReadonlyMap<string, ReadonlySet<number>>,
+  ): Promise<string | null> {
     if (action.action !== 'close_orphan' && action.action !== 'fix_volume') return null;
-    const tickets = action.action === 'close_orphan' ? [action.ticket] : action.close.map((c) => c.ticket);
+    const tickets = actionTickets(action);
     if (tickets.length === 0) return null;
     const f = this.engine.followers.get(action.followerId);
     if (!f) return 'the follower is not running';
@@ -243,8 +280,9 @@ export class Reconciler {
     const rows = new Map(fresh.map((r) => [r.ticket, r] as const));
     const links = this.engine.ledger.ofFollower(action.followerId);
     for (const ticket of tickets) {
-      const planned = planRows.get(action.followerId)?.get(ticket);
+      const planned = touched.get(action.followerId)?.has(ticket) === true ? rows.get(ticket) : planRows.get(action.followerId)?.get(ticket);
       const mismatch = proveCopy(rows.get(ticket), {
+        formerTickets: this.formerTickets(masterId, action.masterTicket, masterRows),
         magic: this.engine.options.magic,
         masterId,
         masterTicket: action.masterTicket,
@@ -429,6 +467,13 @@ export class Reconciler {
     }
     return { ok: exec.status === 'filled' || exec.status === 'partial' || exec.status === 'closed' || exec.status === 'modified', status: exec.status };
   }
+}
+
+/** Follower tickets an action closes or shrinks (the ones reconciliation must prove first). */
+function actionTickets(action: ReconcileAction): number[] {
+  if (action.action === 'close_orphan') return [action.ticket];
+  if (action.action === 'fix_volume') return action.close.map((c) => c.ticket);
+  return [];
 }
 
 function describe(masterId: string, action: ReconcileAction, result: ReportAction['result']): ReportAction {

@@ -183,7 +183,7 @@ describe('consumers of a garbage stream', () => {
       terminal: noTerminal,
       clock: systemClock,
       log,
-      handlers: { onEvents: (e) => void events.push(...e), onConnection: () => undefined, onResync: () => undefined },
+      handlers: { onEvents: (e) => void events.push(...e), onConnection: () => undefined, onResync: () => undefined, onSplits: () => undefined },
     });
     cleanups.push(() => feed.close());
     feed.start();

@@ -40,9 +40,15 @@ describe('proveCopy: reconciliation acts only on a row tag and ledger agree on',
     expect(proveCopy(copy({ comment: copyComment('another-master', 5001) }), expectation())).toMatchObject({ kind: 'tag_mismatch', tagOtherMaster: true });
   });
 
-  it('a netting row tagged by another position whose share the ledger holds on it is proved', () => {
-    const links = [link(), link({ masterTicket: 5002 })];
-    expect(proveCopy(copy({ comment: copyComment(MASTER, 5002) }), expectation({ links, marginMode: 'Netting' }))).toBeNull();
+  it('a netting row tagged by another position: the ledger decides (the tag is the first order’s)', () => {
+    expect(proveCopy(copy({ comment: copyComment(MASTER, 5002) }), expectation({ marginMode: 'Netting' }))).toBeNull();
+    expect(proveCopy(copy({ comment: copyComment(MASTER, 5002) }), expectation({ links: [], marginMode: 'Netting' }))).toEqual({ kind: 'unproven' });
+  });
+
+  it('an MT4 rest’s copy tagged with the ticket the master position had before its partial close is proved', () => {
+    const links = [link({ masterTicket: 5003 })];
+    expect(proveCopy(copy(), expectation({ masterTicket: 5003, links, formerTickets: [5001] }))).toBeNull();
+    expect(proveCopy(copy(), expectation({ masterTicket: 5003, links }))).toMatchObject({ kind: 'tag_mismatch' });
   });
 
   it('symbol or side other than the ledger’s: not proved (side not checked on a netting row)', () => {

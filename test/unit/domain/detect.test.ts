@@ -214,3 +214,39 @@ describe('detect: properties', () => {
     );
   });
 });
+
+describe('MT4 master partial close: the rest under a new ticket (`from #…`)', () => {
+  const opened = () => {
+    const book = createMasterBook('m');
+    applyPositions(book, [], 0);
+    applyDeal(book, deal({ deal: 0, position: 100, entry: 'In', volume: 0.4 }), 1);
+    applyPositions(book, [row({ ticket: 100, lots: 0.4, stopLoss: 1.05 })], 2);
+    return book;
+  };
+
+  it('deal first, then the list: a partial close of the old ticket, then the rest is the same position (no event)', () => {
+    const book = opened();
+    const close = applyDeal(book, deal({ deal: 0, position: 100, entry: 'Out', type: 'Sell', volume: 0.1 }), 3);
+    expect(close).toEqual([expect.objectContaining({ kind: 'close', position: 100, volume: 0.1, volumeBefore: 0.4 })]);
+    expect(applyPositions(book, [row({ ticket: 101, lots: 0.3, stopLoss: 1.05, comment: 'from #100' })], 4)).toEqual([]);
+    expect(book.splits).toEqual([{ from: 100, to: 101 }]);
+    expect(book.positions.has(100)).toBe(false);
+    expect(book.positions.get(101)).toMatchObject({ dealVolume: 0.3, stopLoss: 1.05, side: 'buy' });
+    // A later partial close of the rest is a fraction of the rest, not a full close.
+    expect(applyDeal(book, deal({ deal: 0, position: 101, entry: 'Out', type: 'Sell', volume: 0.1 }), 5)).toEqual([expect.objectContaining({ kind: 'close', position: 101, volume: 0.1, volumeBefore: 0.3 })]);
+  });
+
+  it('list first, then the deal: the old ticket’s Out closes part of the rest, never a whole unknown position', () => {
+    const book = opened();
+    expect(applyPositions(book, [row({ ticket: 101, lots: 0.3, stopLoss: 1.05, comment: 'from #100' })], 3)).toEqual([]);
+    expect(applyDeal(book, deal({ deal: 0, position: 100, entry: 'Out', type: 'Sell', volume: 0.1 }), 4)).toEqual([expect.objectContaining({ kind: 'close', position: 101, volume: 0.1, volumeBefore: 0.4 })]);
+  });
+
+  it('a `from #` comment on a new position while the named one is still listed, or on another symbol, is no split', () => {
+    const book = opened();
+    applyPositions(book, [row({ ticket: 100, lots: 0.4, stopLoss: 1.05 }), row({ ticket: 102, lots: 0.1, comment: 'from #100' })], 3);
+    expect(book.splits ?? []).toEqual([]);
+    applyPositions(book, [row({ ticket: 103, symbol: 'GBPUSD', lots: 0.3, comment: 'from #100' })], 4);
+    expect(book.splits ?? []).toEqual([]);
+  });
+});
