@@ -106,6 +106,56 @@ const envSchema = z.object({
     .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
     .optional()
     .default('info'),
+  FXMIRROR_WEBAPP: z
+    .string()
+    .optional()
+    .transform((v, ctx): 'auto' | 'on' | 'off' => {
+      const raw = v?.trim().toLowerCase() ?? '';
+      if (raw === '' || raw === 'auto') return 'auto';
+      if (/^(1|true|yes|on)$/.test(raw)) return 'on';
+      if (/^(0|false|no|off)$/.test(raw)) return 'off';
+      ctx.addIssue({ code: 'custom', message: `FXMIRROR_WEBAPP must be auto, on or off, got '${v?.trim() ?? ''}'` });
+      return z.NEVER;
+    }),
+  FXMIRROR_WEBAPP_HOST: z
+    .string()
+    .optional()
+    .transform((v, ctx) => {
+      const host = v === undefined || v.trim() === '' ? '127.0.0.1' : v.trim();
+      if (!/^(\[?[0-9A-Fa-f:.]+\]?|[A-Za-z0-9]([A-Za-z0-9.-]{0,251}[A-Za-z0-9])?)$/.test(host)) {
+        ctx.addIssue({ code: 'custom', message: `FXMIRROR_WEBAPP_HOST must be an IP address or host name to listen on, got '${host}'` });
+        return z.NEVER;
+      }
+      return host.replace(/^\[(.*)\]$/, '$1');
+    }),
+  FXMIRROR_WEBAPP_PORT: intFrom('FXMIRROR_WEBAPP_PORT', 0, 65_535, 8790),
+  FXMIRROR_WEBAPP_PUBLIC_URL: z
+    .string()
+    .optional()
+    .transform((v, ctx) => {
+      const raw = v?.trim() ?? '';
+      if (raw === '') return null;
+      let u: URL;
+      try {
+        u = new URL(raw);
+      } catch {
+        ctx.addIssue({ code: 'custom', message: `FXMIRROR_WEBAPP_PUBLIC_URL must be the Mini App's public https:// URL, got '${raw}'` });
+        return z.NEVER;
+      }
+      // Telegram opens Mini Apps over HTTPS only; plain http is accepted for a loopback address (local tests).
+      const loopback = u.hostname === 'localhost' || u.hostname === '127.0.0.1' || u.hostname === '[::1]';
+      if (u.protocol !== 'https:' && !(u.protocol === 'http:' && loopback)) {
+        ctx.addIssue({ code: 'custom', message: `FXMIRROR_WEBAPP_PUBLIC_URL must be an https:// URL (Telegram opens Mini Apps over HTTPS only), got '${raw}'` });
+        return z.NEVER;
+      }
+      if (u.search !== '' || u.hash !== '' || u.username !== '' || u.password !== '') {
+        ctx.addIssue({ code: 'custom', message: `FXMIRROR_WEBAPP_PUBLIC_URL must not carry credentials, a query or a fragment, got '${raw}'` });
+        return z.NEVER;
+      }
+      return u.href;
+    }),
+  FXMIRROR_WEBAPP_MAX_AGE_SECONDS: intFrom('FXMIRROR_WEBAPP_MAX_AGE_SECONDS', 60, 86_400, 3_600),
+  FXMIRROR_WEBAPP_SESSION_MINUTES: intFrom('FXMIRROR_WEBAPP_SESSION_MINUTES', 1, 720, 15),
 });
 
 /** The validated configuration. `apiKey === null` means demo mode (embedded simulator). */
@@ -127,6 +177,18 @@ export interface Config {
   demoSeed: number;
   demoTradeSeconds: number;
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+  /** The Mini App's HTTP server: `auto` = on in the demo or when a public URL is set. */
+  webAppMode: 'auto' | 'on' | 'off';
+  /** Address the Mini App listens on (loopback by default; a TLS reverse proxy faces the internet). */
+  webAppHost: string;
+  /** Its port; 0 = any free port. */
+  webAppPort: number;
+  /** The public HTTPS URL Telegram opens (menu button, /app); null = not reachable from Telegram. */
+  webAppPublicUrl: string | null;
+  /** Oldest Telegram initData (its `auth_date`) accepted, in seconds. */
+  webAppMaxAgeSeconds: number;
+  /** Lifetime of a Mini App session, in minutes. */
+  webAppSessionMinutes: number;
 }
 
 /** Parses the environment; throws one FatalError naming every problem. */
@@ -154,5 +216,11 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     demoSeed: e.FXMIRROR_DEMO_SEED,
     demoTradeSeconds: e.FXMIRROR_DEMO_TRADE_SECONDS,
     logLevel: e.FXMIRROR_LOG_LEVEL,
+    webAppMode: e.FXMIRROR_WEBAPP,
+    webAppHost: e.FXMIRROR_WEBAPP_HOST,
+    webAppPort: e.FXMIRROR_WEBAPP_PORT,
+    webAppPublicUrl: e.FXMIRROR_WEBAPP_PUBLIC_URL,
+    webAppMaxAgeSeconds: e.FXMIRROR_WEBAPP_MAX_AGE_SECONDS,
+    webAppSessionMinutes: e.FXMIRROR_WEBAPP_SESSION_MINUTES,
   };
 }

@@ -200,6 +200,17 @@ export const RISK_KEYS: Record<string, { help: string; value: Arg<Partial<RiskLi
     help: 'dailyloss <amount|off>',
     value: arg('dailyloss', 'an amount in account currency greater than 0, or off', limitIn(0, 1e12).transform((dailyLossLimit) => ({ dailyLossLimit }))),
   },
+  nosl: {
+    help: 'nosl <skip|lots>',
+    value: arg(
+      'nosl',
+      'skip, or a fallback lot size between 0.01 and 100 for copies without a stop loss',
+      z.union([
+        z.string().transform((s) => s.toLowerCase()).pipe(z.literal('skip')).transform((): Partial<RiskLimits> => ({ noStopLoss: { mode: 'skip' } })),
+        numberIn(0.01, 100).transform((lots): Partial<RiskLimits> => ({ noStopLoss: { mode: 'fallback', lots } })),
+      ]),
+    ),
+  },
   closeonly: { help: 'closeonly <on|off>', value: arg('closeonly', 'on or off', onOff.transform((closeOnly) => ({ closeOnly }))) },
   belowmin: {
     help: 'belowmin <skip|round_up>',

@@ -20,7 +20,8 @@ export interface CommandSpec {
 
 /** The order commands appear in /help and the menus. */
 const ORDER = [
-  'start', 'help', 'whoami', 'status', 'accounts', 'positions', 'history', 'why', 'alerts',
+  'start', 'help', 'whoami', 'status', 'app', 'accounts', 'positions', 'history', 'why',
+  'profit', 'daily', 'weekly', 'monthly', 'performance', 'quality', 'alerts',
   'pause', 'resume', 'follow', 'unfollow', 'multiplier', 'sizing', 'map', 'filter', 'risk',
   'reconcile', 'closeall', 'master', 'users',
 ];

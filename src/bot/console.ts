@@ -29,7 +29,7 @@ export interface ConsoleBotOptions {
   /** Where to print (default stdout). */
   output?: Writable;
   /** Extra bot options (confirmation TTL, …). */
-  bot?: Partial<Pick<BotOptions, 'confirmTtlMs' | 'staleMs' | 'outbox' | 'brokerHealth'>>;
+  bot?: Partial<Pick<BotOptions, 'confirmTtlMs' | 'staleMs' | 'outbox' | 'brokerHealth' | 'webApp'>>;
 }
 
 export interface ConsoleBot {

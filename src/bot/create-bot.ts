@@ -21,12 +21,18 @@ import { historyFeature } from './features/history.js';
 import { mapFeature } from './features/map.js';
 import { masterFeature } from './features/master.js';
 import { pauseFeature } from './features/pause.js';
+import { performanceFeature } from './features/performance.js';
+import { periodsFeature } from './features/periods.js';
 import { positionsFeature } from './features/positions.js';
+import { profitFeature } from './features/profit.js';
+import { qualityFeature } from './features/quality.js';
 import { reconcileFeature } from './features/reconcile.js';
 import { riskFeature } from './features/risk.js';
 import { sizingFeature } from './features/sizing.js';
 import { statusFeature } from './features/status.js';
 import { usersFeature } from './features/users.js';
+import { webAppFeature } from './features/webapp.js';
+import type { WebAppLink } from './features/webapp.js';
 import { whyFeature } from './features/why.js';
 import { escapeHtml } from './format/html.js';
 import { Kit } from './kit.js';
@@ -62,6 +68,8 @@ export interface BotOptions {
   newToken?: () => string;
   /** FxSocket transport counters for /status (REST errors by kind, stream counters); omitted from /status when absent. */
   brokerHealth?: () => BrokerHealth;
+  /** The Mini App: /app and its button; omitted = no /app command. */
+  webApp?: WebAppLink | null;
 }
 
 /**
@@ -220,8 +228,13 @@ export function createBot(options: BotOptions): FxBot {
     closeAllFeature,
     historyFeature,
     whyFeature,
+    profitFeature,
+    periodsFeature,
+    performanceFeature,
+    qualityFeature,
     alertsFeature,
     usersFeature,
+    (k: Kit) => webAppFeature(k, options.webApp ?? null),
   ]) {
     bot.use(feature(kit));
   }

@@ -13,6 +13,7 @@ import {
   classifyLeg,
   countActions,
   formatConnection,
+  formatContractAnomaly,
   formatCopied,
   formatDailySummary,
   formatFollowerPaused,
@@ -224,6 +225,14 @@ export class Notifier {
       }
       case 'halted':
         return { kind: 'connection', text: formatHalted(event), loud: true, routine: false, critical: true };
+      case 'contract_anomaly': {
+        // The account's feed, like a lost connection: owners hear of their followers and of the masters they copy.
+        if (user.role === 'owner') {
+          const mine = event.role === 'follower' ? owns(event.accountId) : (ownership?.followsMaster(user.id, event.accountId) ?? false);
+          if (!mine) return null;
+        }
+        return { kind: 'connection', text: formatContractAnomaly(event), loud: true, routine: false };
+      }
       case 'daily_summary': {
         const rows = event.rows.filter((r) => owns(r.followerId));
         if (user.role === 'owner' && rows.length === 0) return null;

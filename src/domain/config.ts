@@ -37,6 +37,16 @@ export interface Filters {
   copyPending: boolean;
 }
 
+/**
+ * What the daily risk budget does with a new copy that carries no stop loss (its loss cannot be bounded), and how an
+ * open copy without one counts (see `daily-risk.ts`):
+ * - `skip`: the copy is skipped (`daily_risk_no_stop_loss`); an open copy without a SL makes the budget unprovable, so
+ *   every new copy is skipped (`daily_risk_unbounded`) until it has one or is closed;
+ * - `fallback`: the copy is sent at most `lots` lots (`daily_risk_fallback`), outside the budget's proof; open copies
+ *   without a SL are left out of the budget (their count is reported) rather than blocking every new copy.
+ */
+export type NoStopLossRule = { mode: 'skip' } | { mode: 'fallback'; lots: number };
+
 /** Risk rules applied after sizing. `null` = no limit. */
 export interface RiskLimits {
   /** Largest lot per copied trade; larger is clamped down (reason `max_lot`). */
@@ -49,8 +59,14 @@ export interface RiskLimits {
   marginUsageMax: number;
   /** Skip a market copy when the follower's price is more than this many points worse than the master's fill. */
   maxPriceDeviationPoints: number | null;
-  /** Daily loss (account currency, positive number) after which the follower is paused. */
+  /**
+   * Daily loss (account currency, positive number) after which the follower is paused. While set, it is also a daily
+   * risk budget: a new copy is capped so that today's realized loss plus every open copy's and its own loss at their
+   * stop losses stays within it (`daily-risk.ts`).
+   */
   dailyLossLimit: number | null;
+  /** Under the daily risk budget: a new copy without a stop loss is skipped, or sent at a fallback lot. */
+  noStopLoss: NoStopLossRule;
   /** Only closes and reductions are copied; no new exposure. */
   closeOnly: boolean;
   /** A computed lot below the symbol minimum: skip (default) or round up to the minimum. */
@@ -96,6 +112,7 @@ export const DEFAULT_RISK: RiskLimits = {
   marginUsageMax: 0.9,
   maxPriceDeviationPoints: null,
   dailyLossLimit: null,
+  noStopLoss: { mode: 'skip' },
   closeOnly: false,
   belowMin: 'skip',
 };
@@ -108,7 +125,7 @@ export function defaultFollower(accountId: AccountId, masters: AccountId[]): Fol
     sizing: { mode: 'multiplier', multiplier: 1 },
     symbolMap: {},
     filters: { ...DEFAULT_FILTERS, symbolsAllow: [], symbolsDeny: [] },
-    risk: { ...DEFAULT_RISK },
+    risk: { ...DEFAULT_RISK, noStopLoss: { ...DEFAULT_RISK.noStopLoss } },
     paused: false,
     pausedReason: null,
     ownerUserId: null,

@@ -12,6 +12,8 @@ export * from './sizing.js';
 export * from './symbols.js';
 export * from './tags.js';
 export * from './rules.js';
+export * from './daily-risk.js';
+export * from './decimal.js';
 export * from './sessions.js';
 export * from './plan.js';
 export * from './reconcile.js';

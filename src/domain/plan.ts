@@ -13,6 +13,8 @@
  * - Prices (SL, TP, pending trigger) are copied as absolute levels, rounded to the follower symbol's digits.
  */
 import type { FollowerConfig } from './config.js';
+import type { CapDecision, DailyRiskFacts } from './daily-risk.js';
+import { checkDailyRisk, worstMarketEntry } from './daily-risk.js';
 import type {
   MasterClose,
   MasterEvent,
@@ -73,6 +75,11 @@ export interface FollowerPlanInput {
   openPositionCount: number;
   /** Balance at the start of the trading day, for the daily loss limit; absent/null = not checked. */
   dayStartBalance?: number | null;
+  /**
+   * Today's realized loss and open copies, for the daily risk budget (daily-risk.ts). The engine fills it whenever
+   * the follower has a daily loss limit; absent = new copies are not capped by the budget.
+   */
+  dailyRisk?: DailyRiskFacts;
   /**
    * What `resolveSymbol(masterSymbol, symbols, config.symbolMap)` answers, when the caller keeps it (the engine
    * remembers it per follower); used only with the default alias table (`PlanContext.aliases` unset). Absent: the
@@ -290,6 +297,12 @@ function entryChecks(
   return { symbol: resolved.symbol, spec, followerSide, reasons };
 }
 
+/** The daily risk budget's cap on a new copy (daily-risk.ts), from the follower's limit, rule and the engine's facts. */
+function dailyRiskCap(f: FollowerPlanInput, copy: { side: Side; volume: number; entryPrice: number; stopLoss: number; spec: SymbolSpec }): CapDecision {
+  const risk = f.config.risk;
+  return checkDailyRisk(risk.dailyLossLimit, f.dailyRisk, f.specs, risk.noStopLoss, copy);
+}
+
 /** Plans a master market open for one follower (also used by reconciliation for a missing copy). */
 export function planOpen(event: MasterOpen, f: FollowerPlanInput, ctx: PlanContext): LegPlan {
   const cfg = f.config;
@@ -297,8 +310,10 @@ export function planOpen(event: MasterOpen, f: FollowerPlanInput, ctx: PlanConte
   if (event.fromPendingOrder !== null) {
     // The copy of the pending may already have filled on its own and be tracked as a position copy.
     const order = event.fromPendingOrder;
-    if (liveLinks(f, event.masterId, order, 'pending').length > 0 || liveLinks(f, event.masterId, order, 'position').length > 0) {
-      return skip(f, ticket, 'pending_copy_exists', { order: event.fromPendingOrder });
+    const copy = liveLinks(f, event.masterId, order, 'position')[0] ?? liveLinks(f, event.masterId, order, 'pending')[0];
+    if (copy !== undefined) {
+      // `copy` says whether the ledger already holds it as a position (its pending filled) or still as a pending order.
+      return skip(f, ticket, 'pending_copy_exists', { order, ticket: copy.followerTicket, copy: copy.kind, symbol: copy.followerSymbol });
     }
     if (hasDetached(f, event.masterId, event.fromPendingOrder)) {
       return skip(f, ticket, 'detached', { order: event.fromPendingOrder });
@@ -329,9 +344,16 @@ export function planOpen(event: MasterOpen, f: FollowerPlanInput, ctx: PlanConte
   if (!sized.ok) return skip(f, ticket, sized.reason, { ...sized.detail, symbol });
   reasons.push(...sized.reasons);
 
+  const stops = mapStops(cfg.filters, event);
+  const stopLoss = roundPrice(stops.stopLoss, spec);
+  const entry = worstMarketEntry(followerSide, event.price, spec, ctx.slippagePoints ?? 0);
+  const budget = dailyRiskCap(f, { side: followerSide, volume: sized.volume, entryPrice: entry, stopLoss, spec });
+  if (!budget.ok) return skip(f, ticket, budget.reason, { ...budget.detail, symbol });
+  reasons.push(...budget.reasons);
+
   const perLot = f.marginPerLot.get(symbol);
   const margin = checkMargin({
-    volume: sized.volume,
+    volume: budget.volume,
     marginPerLot: perLot === undefined ? null : perLot[followerSide],
     freeMargin: f.summary?.freeMargin ?? null,
     risk: cfg.risk,
@@ -354,7 +376,6 @@ export function planOpen(event: MasterOpen, f: FollowerPlanInput, ctx: PlanConte
     reasons.push(reason('market_closed', { symbol, nextOpen: nextSessionOpen(spec.sessions, serverTime) ?? 0 }));
   }
 
-  const stops = mapStops(cfg.filters, event);
   if (!cfg.filters.copySlTp && (event.stopLoss > 0 || event.takeProfit > 0)) reasons.push(reason('sl_tp_not_copied'));
   const leg: LegPlan = {
     action: 'open',
@@ -364,7 +385,7 @@ export function planOpen(event: MasterOpen, f: FollowerPlanInput, ctx: PlanConte
     operation: followerSide === 'buy' ? 'Buy' : 'Sell',
     side: followerSide,
     volume: margin.volume,
-    stopLoss: roundPrice(stops.stopLoss, spec),
+    stopLoss,
     takeProfit: roundPrice(stops.takeProfit, spec),
     comment: copyComment(event.masterId, ticket),
     magic: ctx.magic,
@@ -410,6 +431,11 @@ export function planPendingPlace(event: MasterPendingPlace, f: FollowerPlanInput
   if (!sized.ok) return skip(f, ticket, sized.reason, { ...sized.detail, symbol });
   reasons.push(...sized.reasons);
   const stops = mapStops(cfg.filters, event);
+  const price = roundPrice(event.price, spec);
+  const stopLoss = roundPrice(stops.stopLoss, spec);
+  const budget = dailyRiskCap(f, { side: followerSide, volume: sized.volume, entryPrice: price, stopLoss, spec });
+  if (!budget.ok) return skip(f, ticket, budget.reason, { ...budget.detail, symbol });
+  reasons.push(...budget.reasons);
   if (!cfg.filters.copySlTp && (event.stopLoss > 0 || event.takeProfit > 0)) reasons.push(reason('sl_tp_not_copied'));
   return {
     action: 'place_pending',
@@ -418,9 +444,9 @@ export function planPendingPlace(event: MasterPendingPlace, f: FollowerPlanInput
     symbol,
     operation,
     side: followerSide,
-    volume: sized.volume,
-    price: roundPrice(event.price, spec),
-    stopLoss: roundPrice(stops.stopLoss, spec),
+    volume: budget.volume,
+    price,
+    stopLoss,
     takeProfit: roundPrice(stops.takeProfit, spec),
     comment: copyComment(event.masterId, ticket),
     magic: ctx.magic,

@@ -49,6 +49,13 @@ export type ReasonCode =
   | 'margin_unknown'
   | 'price_deviation'
   | 'price_unknown'
+  // Daily risk budget (daily-risk.ts)
+  | 'daily_risk_capped'
+  | 'daily_risk_exhausted'
+  | 'daily_risk_unbounded'
+  | 'daily_risk_no_stop_loss'
+  | 'daily_risk_fallback'
+  | 'daily_risk_unknown'
   // Closes and modifications
   | 'partial_close'
   | 'close_remainder_below_min'
@@ -102,6 +109,12 @@ const ALL: Record<ReasonCode, true> = {
   margin_unknown: true,
   price_deviation: true,
   price_unknown: true,
+  daily_risk_capped: true,
+  daily_risk_exhausted: true,
+  daily_risk_unbounded: true,
+  daily_risk_no_stop_loss: true,
+  daily_risk_fallback: true,
+  daily_risk_unknown: true,
   partial_close: true,
   close_remainder_below_min: true,
   close_below_step: true,

@@ -126,6 +126,27 @@ export interface HistoryDeal {
   time: string;
 }
 
+/**
+ * A `PositionTrade` row of `/PositionHistory` (§3.2): one closed position (MT5), or one closed order or closed part of
+ * one (MT4). Times are broker server time with a cosmetic `Z`.
+ */
+export interface PositionTrade {
+  positionId: number;
+  symbol: string;
+  type: Operation | (string & {});
+  volume: number;
+  openTime: string;
+  openPrice: number;
+  closeTime: string;
+  closePrice: number;
+  profit: number;
+  swap: number;
+  commission: number;
+  netProfit: number;
+  magic: number;
+  comment: string;
+}
+
 /** `OrderResult` (§3.6). "Effective" = `success || retcode === 10025`. */
 export interface OrderResult {
   success: boolean;

@@ -134,6 +134,15 @@ export function applyExecution(
       status: 'open',
     };
     ledger.add(link);
+    ledger.freshCopies.record(plan.followerId, {
+      ticket: exec.ticket,
+      symbol: plan.symbol,
+      side: plan.side,
+      lots: link.volume,
+      entryPrice: plan.action === 'place_pending' ? plan.price : (exec.price ?? 0),
+      stopLoss: plan.stopLoss,
+      pending: plan.action === 'place_pending',
+    });
   }
   if (plan.action === 'close' && (exec.status === 'closed' || exec.status === 'partial')) {
     const closedTickets = new Map((exec.closedTickets ?? []).map((t) => [t.ticket, t] as const));
@@ -163,7 +172,8 @@ export function applyExecution(
     action,
     symbol,
     volume: exec.volume ?? (plan.action === 'open' || plan.action === 'place_pending' ? plan.volume : null),
-    price: exec.price,
+    // A placed pending order's price is its trigger: the one sent, when the broker's reply leaves it 0.
+    price: plan.action === 'place_pending' && (exec.status === 'filled' || exec.status === 'partial') ? (exec.price ?? plan.price) : exec.price,
     slippagePoints: slippage(plan, exec, facts.masterPrice, point),
     latencyMs: exec.latencyMs,
     ticket: exec.ticket ?? (plan.action === 'modify' || plan.action === 'delete_pending' ? plan.ticket : null),

@@ -41,6 +41,10 @@ export const riskPatchSchema = z
     marginUsageMax: positive('marginUsageMax', 1),
     maxPriceDeviationPoints: z.number().int().min(0).max(1_000_000).nullable(),
     dailyLossLimit: nullablePositive('dailyLossLimit', 1e12),
+    noStopLoss: z.discriminatedUnion('mode', [
+      z.object({ mode: z.literal('skip') }).strict(),
+      z.object({ mode: z.literal('fallback'), lots: positive('noStopLoss.lots', 1000) }).strict(),
+    ], { error: "noStopLoss must be { mode: 'skip' } or { mode: 'fallback', lots }" }),
     closeOnly: z.boolean(),
     belowMin: z.enum(['skip', 'round_up']),
   })

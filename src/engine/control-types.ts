@@ -3,9 +3,13 @@
  * Methods throw `RejectedError` (bad argument, unknown account, not allowed) with a stable `code` and a message
  * that can be shown to the user as is.
  */
-import type { AccountId, Filters, FollowerConfig, RiskLimits, Sizing } from '../domain/config.js';
+import type { AccountId, Filters, FollowerConfig, NoStopLossRule, RiskLimits, Sizing } from '../domain/config.js';
+import type { NextCopyPreview } from '../domain/daily-risk-preview.js';
 import type { ReconcileReport } from './events.js';
 import type { JournalRow } from './ports.js';
+import type { ReportsApi } from './reports/api.js';
+
+export type * from './reports/api.js';
 
 /** An account the API key sees, with the copier's view of it. */
 export interface AccountView {
@@ -69,6 +73,44 @@ export interface StatusView {
   pendingLegs: number;
 }
 
+/**
+ * A follower's daily risk budget now (`/risk`), in its account currency: today's realized loss, what its open copies
+ * would lose at their stop losses, what is left of the daily loss limit, and what the next copy of its masters' most
+ * recent trade (same lot and SL distance, entered at the follower's price now) would be capped to.
+ */
+export interface RiskBudgetView {
+  followerId: AccountId;
+  /** The daily loss limit; null = none, so no budget (and every other field empty). */
+  limit: number | null;
+  noStopLoss: NoStopLossRule;
+  /** The follower's account currency, when its account frame has been seen. */
+  currency: string | null;
+  /** The budget's numbers; null when there is no limit or it cannot be computed (`unavailable` says why). */
+  budget: { limit: number; realizedLoss: number; openRisk: number; remaining: number; unprotected: number } | null;
+  /** Why no new copy can be proven within the budget now (a reason code such as `daily_risk_unbounded`). */
+  unavailable: { reason: string; detail: Record<string, number | string> } | null;
+  /** Open copies (positions and pending orders) counted. */
+  openCopies: number;
+  /** The next copy of the most recent master trade; null when no master trade is remembered or there is no limit. */
+  next: NextCopyPreview | null;
+}
+
+/** A master's open position or pending order as the copier's book knows it (beside the followers' copies). */
+export interface MasterPositionView {
+  masterId: AccountId;
+  masterName: string;
+  /** Position id, or the pending order's ticket. */
+  ticket: number;
+  symbol: string;
+  side: 'buy' | 'sell';
+  kind: 'position' | 'pending';
+  volume: number;
+  /** The pending order's price; null for positions (the book does not keep their open price). */
+  openPrice: number | null;
+  stopLoss: number;
+  takeProfit: number;
+}
+
 /** A journal row as the control API returns it: the engine's own row shape, copied. */
 export type JournalView = JournalRow;
 
@@ -80,8 +122,8 @@ export interface CloseAllResult {
   tickets: { ticket: number; status: string; retcode: number }[];
 }
 
-/** The control API (design.md §5.3): plain data in and out. */
-export interface ControlApi {
+/** The control API (design.md §5.3): plain data in and out. The reports' methods are in {@link ReportsApi}. */
+export interface ControlApi extends ReportsApi {
   listAccounts(): Promise<AccountView[]>;
   /** Resolves an id, an id prefix (≥ 4 chars) or a nickname to an account id; throws `unknown_account`. */
   resolveAccount(ref: string): Promise<AccountId>;
@@ -101,7 +143,11 @@ export interface ControlApi {
   setSymbolMapping(followerId: AccountId, from: string, to: string | null): Promise<Record<string, string>>;
   setFilters(followerId: AccountId, patch: Partial<Filters>): Promise<Filters>;
   setRisk(followerId: AccountId, patch: Partial<RiskLimits>): Promise<RiskLimits>;
+  /** The follower's daily risk budget now; with `patch`, as it would be under those risk settings (validated like `setRisk`). */
+  riskBudget(followerId: AccountId, patch?: Partial<RiskLimits>): Promise<RiskBudgetView>;
   positions(followerId?: AccountId): Promise<PositionView[]>;
+  /** The masters' open positions and pending orders from the copier's book (all masters, or one); no broker call. */
+  masterPositions(masterId?: AccountId): MasterPositionView[];
   reconcile(options: { followerId?: AccountId; apply: boolean }): Promise<ReconcileReport>;
   closeAll(followerId: AccountId): Promise<CloseAllResult>;
   history(options?: { limit?: number; followerId?: AccountId }): JournalView[];

@@ -13,21 +13,30 @@ import type {
   CloseAllResult,
   ControlApi,
   JournalView,
+  MasterPositionView,
   PauseTarget,
   PositionView,
+  RiskBudgetView,
   SizingPreviewRow,
   StatusView,
 } from './control-types.js';
 import { filtersPatchSchema, invalid, riskPatchSchema, sizingSchema } from './control-schemas.js';
 import { positionViews, statusView } from './control-views.js';
+import { masterPositionViews } from './master-positions-view.js';
+import { riskBudgetView } from './risk-budget-view.js';
 import type { CopyEngine } from './engine.js';
 import type { ReconcileReport } from './events.js';
+import type { BucketUnit, DistributionChartInput, PeriodTableView, PnlChartInput, ProfitView, QualityView, ReportPeriod, SymbolTableView } from './reports/api.js';
+import { createReports } from './reports/create.js';
+import type { Reports } from './reports/reports.js';
 
 export class EngineControl implements ControlApi {
   private readonly engine: CopyEngine;
+  private readonly reports: Reports;
 
   constructor(engine: CopyEngine) {
     this.engine = engine;
+    this.reports = createReports(engine);
   }
 
   private get data() {
@@ -265,12 +274,24 @@ export class EngineControl implements ControlApi {
     if (!parsed.success) throw invalid('invalid_risk', parsed.error);
     Object.assign(cfg.risk, parsed.data);
     await this.save();
-    return { ...cfg.risk };
+    return structuredClone(cfg.risk);
+  }
+
+  async riskBudget(followerId: AccountId, patch: Partial<RiskLimits> = {}): Promise<RiskBudgetView> {
+    const cfg = this.requireFollower(followerId);
+    const parsed = riskPatchSchema.safeParse(patch);
+    if (!parsed.success) throw invalid('invalid_risk', parsed.error);
+    return riskBudgetView(this.engine, { ...cfg, risk: { ...cfg.risk, ...parsed.data } });
   }
 
   async positions(followerId?: AccountId): Promise<PositionView[]> {
     const ids = followerId !== undefined ? [this.requireFollower(followerId).accountId] : this.data.followers.map((f) => f.accountId);
     return positionViews(this.engine, ids);
+  }
+
+  masterPositions(masterId?: AccountId): MasterPositionView[] {
+    if (masterId !== undefined && !this.engine.masterConfig(masterId)) throw new RejectedError('not_a_master', `${this.engine.accountName(masterId)} is not a master.`);
+    return masterPositionViews(this.engine, masterId !== undefined ? [masterId] : this.data.masters.map((m) => m.accountId));
   }
 
   reconcile(options: { followerId?: AccountId; apply: boolean }): Promise<ReconcileReport> {
@@ -319,5 +340,29 @@ export class EngineControl implements ControlApi {
 
   status(): StatusView {
     return statusView(this.engine);
+  }
+
+  profitReport(followerId: AccountId, period: ReportPeriod): Promise<ProfitView> {
+    return this.reports.profit(followerId, period);
+  }
+
+  periodReport(followerId: AccountId, unit: BucketUnit, count: number): Promise<PeriodTableView> {
+    return this.reports.periodTable(followerId, unit, count);
+  }
+
+  symbolReport(followerId: AccountId, period: ReportPeriod): Promise<SymbolTableView> {
+    return this.reports.symbols(followerId, period);
+  }
+
+  qualityReport(followerId: AccountId, period: ReportPeriod): Promise<QualityView> {
+    return this.reports.quality(followerId, period);
+  }
+
+  pnlSeries(followerId: AccountId, period: ReportPeriod): Promise<PnlChartInput> {
+    return this.reports.pnlSeries(followerId, period);
+  }
+
+  qualitySamples(followerId: AccountId, period: ReportPeriod): Promise<{ latency: DistributionChartInput; slippage: DistributionChartInput }> {
+    return this.reports.qualitySamples(followerId, period);
   }
 }

@@ -9,7 +9,7 @@ import { planEvent } from '../domain/plan.js';
 import { Retcode } from '../domain/trading.js';
 import { applyExecution, summarize } from './apply-results.js';
 import type { EventFacts } from './apply-results.js';
-import { marginNumbers } from './event-facts.js';
+import { marginNumbers, pendingCopyFacts } from './event-facts.js';
 import type { CopierEvent, LegOutcome } from './events.js';
 import type { Executor, LegExecution } from './executor.js';
 import type { FollowerState } from './follower-state.js';
@@ -143,6 +143,15 @@ export class CopyPath {
     for (const exec of executions) {
       const { outcome, journal } = applyExecution(exec, facts, deps.ledger, deps.accountName(exec.plan.followerId), deps.pointOf(exec.plan));
       if (exec.status === 'rejected' && exec.retcode === Retcode.NO_MONEY) Object.assign(outcome.detail, marginNumbers(exec.plan, deps.followers.get(exec.plan.followerId)));
+      const pendingCopy = pendingCopyFacts(exec.plan, deps.followers.get(exec.plan.followerId));
+      if (pendingCopy !== null) {
+        // The detail object is the journal row's too.
+        outcome.detail.copy = pendingCopy.copy;
+        outcome.price = journal.price = pendingCopy.price;
+        outcome.volume = journal.volume = pendingCopy.volume;
+        outcome.ticket = journal.followerTicket = pendingCopy.ticket;
+        outcome.symbol = journal.symbol = pendingCopy.symbol;
+      }
       outcomes.push(outcome);
       rows.push(journal);
       if (exec.status === 'unknown') deps.settleUnknown(event, exec);

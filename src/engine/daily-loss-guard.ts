@@ -21,7 +21,7 @@ let lastDayNumber = Number.NaN;
 let lastDay = '';
 
 /** `YYYY-MM-DD` of an epoch-ms time in UTC, computed once per day rather than once per frame. */
-function utcDay(now: number): string {
+export function utcDay(now: number): string {
   const n = Math.floor(now / 86_400_000);
   if (n !== lastDayNumber) {
     lastDayNumber = n;

@@ -20,6 +20,7 @@ import type { EventFacts } from './apply-results.js';
 import type { SendPolicy } from './batch-sender.js';
 import type { BatchSendPolicyHolder } from './batch-policy.js';
 import { sleepOn } from './clock.js';
+import { ContractAnomalies } from './contract-anomalies.js';
 import { checkFollowerDay } from './daily-loss-guard.js';
 import type { DailyLossGuardDeps } from './daily-loss-guard.js';
 import { DailySummaryTimer } from './daily-summary.js';
@@ -98,6 +99,8 @@ export class CopyEngine {
   private stopped = false;
   private readonly inflight = new Set<Promise<unknown>>();
   private dailySummary: DailySummaryTimer | null = null;
+  /** Contract anomalies of the masters' and followers' streams, each reported once. */
+  readonly anomalies: ContractAnomalies;
 
   constructor(deps: EngineDeps) {
     this.options = { ...DEFAULT_ENGINE_OPTIONS, ...deps.options };
@@ -108,6 +111,12 @@ export class CopyEngine {
     this.startedAt = deps.clock.now();
     this.bus = new EventBus((error) => this.log.error({ err: String(error) }, 'event listener failed'));
     this.ledger = new LedgerIndex(this.state.data.links);
+    this.anomalies = new ContractAnomalies({
+      clock: this.clock,
+      log: this.log,
+      accountName: (id) => this.accountName(id),
+      emit: (event) => this.bus.emit(event),
+    });
     this.processed = new ProcessedEvents(this.state, this.clock, this.options.processedRetention);
     this.policy = { current: this.options.send };
     this.executor = new Executor({
@@ -301,7 +310,9 @@ export class CopyEngine {
             if (this.links.followMasterSplits(masterId, splits)) this.state.changed();
           });
         },
+        onAnomaly: (anomaly) => this.anomalies.report(masterId, 'master', anomaly),
       },
+      anomalyGraceMs: this.options.anomalyGraceMs,
     });
     this.masters.set(masterId, { feed, queue, inFlight });
     feed.start();
@@ -328,6 +339,7 @@ export class CopyEngine {
         onAccount: (summary) => this.onFollowerAccount(followerId, summary),
         onConnection: (state, downMs) => this.connectionEvent(followerId, 'follower', state, downMs),
         onResync: () => this.requestReconcile('warning'),
+        onAnomaly: (anomaly) => this.anomalies.report(followerId, 'follower', anomaly),
       },
     });
     this.followers.set(followerId, follower);

@@ -44,3 +44,19 @@ export function pointOf(plan: LegPlan, f: FollowerState | undefined): number | n
   if (plan.action !== 'open') return null;
   return f?.specs.get(plan.symbol)?.point ?? null;
 }
+
+/**
+ * What the follower's cache shows of the pending copy a skipped `pending_copy_exists` leg names: when its row is a
+ * position, the broker filled it (its fill price, lots and ticket; `copy: 'filled'`); else it is still waiting for
+ * its own trigger (`copy: 'pending'`, with its trigger price). The alert then says what the broker did, not "skipped".
+ */
+export function pendingCopyFacts(plan: LegPlan, f: FollowerState | undefined): { copy: 'filled' | 'pending'; price: number | null; volume: number | null; ticket: number | null; symbol: string | null } | null {
+  if (plan.action !== 'skip' || plan.reason !== 'pending_copy_exists') return null;
+  const ticket = typeof plan.detail.ticket === 'number' ? plan.detail.ticket : null;
+  const row = ticket === null ? undefined : f?.positions.find((r) => r.ticket === ticket);
+  const symbol = row?.symbol ?? (typeof plan.detail.symbol === 'string' ? plan.detail.symbol : null);
+  if (row?.kind === 'Position' || (row === undefined && plan.detail.copy === 'position')) {
+    return { copy: 'filled', price: row?.openPrice ?? null, volume: row?.lots ?? null, ticket, symbol };
+  }
+  return { copy: 'pending', price: row?.openPrice ?? null, volume: row?.lots ?? null, ticket, symbol };
+}

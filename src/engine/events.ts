@@ -69,10 +69,35 @@ export type CopierEvent =
   | { type: 'follower_paused'; at: number; followerId: string; followerName: string; reason: string; detail: Record<string, number | string> }
   /** A terminal stream went down or came back. */
   | { type: 'connection'; at: number; accountId: string; accountName: string; role: 'master' | 'follower'; state: 'lost' | 'restored'; downMs: number | null }
+  /**
+   * A terminal stream sent something the FxSocket contract does not describe: a frame of an unknown type or of a known
+   * type in a shape the client cannot read, or a master ticket that changed without the deals that explain it. Nothing
+   * is done about it (it changes no state, copies nothing); reported once per account, kind and ticket per process.
+   */
+  | {
+      type: 'contract_anomaly';
+      at: number;
+      accountId: string;
+      accountName: string;
+      role: 'master' | 'follower';
+      kind: ContractAnomalyKind;
+      /** The master ticket concerned (for a changed ticket: the one that disappeared), or null. */
+      ticket: number | null;
+      /** Plain text naming what was seen, e.g. the frame's type or both tickets. */
+      detail: string;
+    }
   /** The state store cannot write: copying stopped to avoid trading with state that cannot be saved. */
   | { type: 'halted'; at: number; reason: string; message: string }
   /** Once a day: per follower copied/skipped/rejected counts and P&L of copies. */
   | { type: 'daily_summary'; at: number; day: string; rows: { followerId: string; followerName: string; copied: number; skipped: number; rejected: number; profit: number }[] };
+
+/**
+ * What a {@link CopierEvent} `contract_anomaly` is about: `unknown_frame` (a `type` the contract does not list),
+ * `malformed_frame` (a frame that is not a JSON object with a type, or a known type whose payload does not parse),
+ * `ticket_changed_without_deal` (a master position left the positions list while another of the same symbol and side
+ * appeared, and no trade frame of either ticket came).
+ */
+export type ContractAnomalyKind = 'unknown_frame' | 'malformed_frame' | 'ticket_changed_without_deal';
 
 /** What one reconciliation run found and did, per follower. */
 export interface ReconcileReport {

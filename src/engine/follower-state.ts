@@ -4,6 +4,8 @@
  */
 import type { AccountSummary, MarginMode, OpenedOrder, SymbolSpec } from '../domain/trading.js';
 import { sleepOn } from './clock.js';
+import { frameAnomaly } from './contract-anomalies.js';
+import type { StreamAnomaly } from './contract-anomalies.js';
 import { retryRead } from './retry-read.js';
 import type { Clock, Logger, StreamEvent, StreamPort, TerminalPort } from './ports.js';
 
@@ -16,6 +18,8 @@ export interface FollowerStateHandlers {
   onAccount(summary: AccountSummary): void;
   onConnection(state: 'lost' | 'restored', downMs: number | null): void;
   onResync(): void;
+  /** A frame the contract does not describe (unknown type, unreadable payload): report only, it changed nothing. */
+  onAnomaly?(anomaly: StreamAnomaly): void;
 }
 
 export class FollowerState {
@@ -151,9 +155,13 @@ export class FollowerState {
         this.handlers.onResync();
         return;
       case 'malformed':
-        // Counted by the stream (`stats().malformed`); the cached state is unchanged, so nothing else to do.
-        this.log.warn({ followerId: this.id, err: event.error.message }, 'malformed follower frame ignored');
+      case 'other': {
+        // Counted by the stream (`stats().malformed`); the cached state is unchanged, so it is only reported.
+        if (event.type === 'malformed') this.log.warn({ followerId: this.id, err: event.error.message }, 'malformed follower frame ignored');
+        const anomaly = frameAnomaly(event);
+        if (anomaly !== null) this.handlers.onAnomaly?.(anomaly);
         return;
+      }
       case 'auth_failed':
         // The connection-lost alert went out with the `closed` before it; the stream keeps trying, so a re-enabled key heals.
         if (event.attempt === 1) this.log.error({ followerId: this.id, status: event.status, retryInMs: event.retryInMs }, 'follower stream refused: the API key was rejected; retrying');

@@ -4,6 +4,7 @@
  */
 import type { CopyLink } from '../domain/ledger.js';
 import { masterKey } from '../domain/ledger.js';
+import { FreshCopies } from './fresh-copies.js';
 
 export class LedgerIndex {
   private readonly links: CopyLink[];
@@ -11,6 +12,12 @@ export class LedgerIndex {
   private readonly byFollower = new Map<string, CopyLink[]>();
   /** Links of one master ticket on one follower: applying a 1,000-leg close looks each leg's links up here. */
   private readonly byMasterFollower = new Map<string, CopyLink[]>();
+  /**
+   * Copies just opened whose rows the follower caches may not show yet, for the daily risk budget. Kept here because
+   * every path that adds a link (copy path, reconciliation, settling, the market-closed queue) adds it through this
+   * index; not persisted: after a restart the broker's rows are read first.
+   */
+  readonly freshCopies = new FreshCopies();
 
   constructor(links: CopyLink[]) {
     this.links = links;

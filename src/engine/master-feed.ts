@@ -6,8 +6,12 @@
 import { applyDeal, applyPositions, createMasterBook, resolveDegradedEntry } from '../domain/detect.js';
 import type { MasterBook, MasterSplit } from '../domain/detect.js';
 import type { MasterEvent } from '../domain/events.js';
+import { ticketChanges } from '../domain/ticket-change.js';
 import type { AccountSummary, TradeDeal } from '../domain/trading.js';
+import { frameAnomaly, ticketChangeAnomaly } from './contract-anomalies.js';
+import type { StreamAnomaly } from './contract-anomalies.js';
 import type { Clock, Logger, StreamEvent, StreamPort, TerminalPort } from './ports.js';
+import { TicketChangeWatch } from './ticket-change-watch.js';
 
 export interface MasterFeedHandlers {
   /** Events in master order. `receivedAt` is `performance.now()` when the frame was taken off the socket. */
@@ -17,6 +21,11 @@ export interface MasterFeedHandlers {
   onResync(reason: 'connect' | 'warning'): void;
   /** MT4 partial closes whose rest reopened under a new ticket: move the copy links to it, in master order. */
   onSplits(splits: MasterSplit[]): void;
+  /**
+   * Something the contract does not describe: an unknown or unreadable frame, or a ticket that changed without a deal.
+   * Report only; the feed has already ignored the frame and copies nothing for the changed ticket.
+   */
+  onAnomaly?(anomaly: StreamAnomaly): void;
 }
 
 export class MasterFeed {
@@ -39,6 +48,7 @@ export class MasterFeed {
   private readonly holdMs: number;
   private lostAt: number | null = null;
   private everOpened = false;
+  private readonly ticketWatch: TicketChangeWatch;
 
   constructor(args: {
     masterId: string;
@@ -49,6 +59,8 @@ export class MasterFeed {
     handlers: MasterFeedHandlers;
     /** Longest wait for the positions list after an `In` deal of a position not listed yet. Default 250 ms. */
     holdMs?: number;
+    /** How long a ticket change in a positions list waits for the trade frames that explain it. Default 3 000 ms. */
+    anomalyGraceMs?: number;
   }) {
     this.masterId = args.masterId;
     this.stream = args.stream;
@@ -58,6 +70,12 @@ export class MasterFeed {
     this.handlers = args.handlers;
     this.book = createMasterBook(args.masterId);
     this.holdMs = args.holdMs ?? 250;
+    this.ticketWatch = new TicketChangeWatch({
+      clock: this.clock,
+      graceMs: args.anomalyGraceMs ?? 3_000,
+      busy: () => this.resolving !== null || this.holding !== null,
+      onUnexplained: (change) => this.handlers.onAnomaly?.(ticketChangeAnomaly(change)),
+    });
   }
 
   get streaming(): boolean {
@@ -69,11 +87,15 @@ export class MasterFeed {
     return this.holding !== null;
   }
 
-  /** Positions of the trade frames taken off the socket but not yet turned into events (held or behind a lookup). */
+  /**
+   * Positions of the trade frames taken off the socket but not yet turned into events (held or behind a lookup), and
+   * both tickets of a ticket change still waiting for the deals that would explain it.
+   */
   heldTickets(): number[] {
     const out: number[] = [];
     for (const { event } of this.buffer) if (event.type === 'trade') out.push(event.data.position);
     if (this.pendingLookup !== null) out.push(this.pendingLookup);
+    out.push(...this.ticketWatch.tickets());
     return out;
   }
 
@@ -89,6 +111,7 @@ export class MasterFeed {
   async close(): Promise<void> {
     this.holding?.cancel();
     this.holding = null;
+    this.ticketWatch.reset();
     await this.stream.close();
   }
 
@@ -113,6 +136,7 @@ export class MasterFeed {
   private handle(event: StreamEvent, receivedAt: number, mayHold = true): void {
     switch (event.type) {
       case 'trade':
+        this.ticketWatch.deal(event.data);
         if (event.data.degraded || event.data.entry === 'Unknown') {
           this.resolveDegraded(event.data, receivedAt);
           return;
@@ -128,7 +152,10 @@ export class MasterFeed {
         this.emit(applyDeal(this.book, event.data, this.clock.now()), receivedAt);
         return;
       case 'positions': {
+        // Read before the list is applied: applying it forgets the positions that left.
+        const changes = ticketChanges(this.book, event.data);
         const events = applyPositions(this.book, event.data, this.clock.now());
+        if (changes.length > 0) this.ticketWatch.listed(changes);
         const splits = this.book.splits;
         if (splits !== undefined && splits.length > 0) {
           this.book.splits = [];
@@ -152,6 +179,7 @@ export class MasterFeed {
         this.everOpened = true;
         return;
       case 'closed':
+        this.ticketWatch.reset();
         if (this.lostAt === null) {
           this.lostAt = this.clock.now();
           this.handlers.onConnection('lost', null);
@@ -159,13 +187,20 @@ export class MasterFeed {
         return;
       case 'warning':
       case 'lag':
+        this.ticketWatch.reset();
         this.log.warn({ masterId: this.masterId, dropped: event.dropped, kind: event.type }, 'master stream dropped frames');
         this.book.resyncLots = true;
         this.handlers.onResync('warning');
         return;
       case 'malformed':
-        this.log.warn({ masterId: this.masterId, err: event.error.message }, 'malformed master frame ignored');
+      case 'other': {
+        if (event.type === 'malformed') this.log.warn({ masterId: this.masterId, err: event.error.message }, 'malformed master frame ignored');
+        // Ignored (no state changes), and reported: a frame the contract does not describe may carry a change the
+        // copier cannot see.
+        const anomaly = frameAnomaly(event);
+        if (anomaly !== null) this.handlers.onAnomaly?.(anomaly);
         return;
+      }
       case 'auth_failed':
         // The connection-lost alert went out with the `closed` before it; the stream keeps trying, so a re-enabled key heals.
         if (event.attempt === 1) this.log.error({ masterId: this.masterId, status: event.status, retryInMs: event.retryInMs }, 'master stream refused: the API key was rejected; retrying');

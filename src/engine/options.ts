@@ -25,6 +25,11 @@ export interface EngineOptions {
   processedRetention: number;
   /** Journal rows kept. */
   journalRetention: number;
+  /**
+   * How long a master ticket change seen in a positions list waits for the trade frames that explain it before it is
+   * reported as a contract anomaly (it is never copied either way).
+   */
+  anomalyGraceMs: number;
 }
 
 /** The defaults every option falls back to. */
@@ -39,4 +44,5 @@ export const DEFAULT_ENGINE_OPTIONS: EngineOptions = {
   send: DEFAULT_SEND_POLICY,
   processedRetention: 5_000,
   journalRetention: 10_000,
+  anomalyGraceMs: 3_000,
 };

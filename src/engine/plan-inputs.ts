@@ -3,9 +3,12 @@
  * follower symbol specs a master symbol needs loaded first.
  */
 import type { FollowerConfig } from '../domain/config.js';
+import type { DailyRiskFacts } from '../domain/daily-risk.js';
+import type { CopyLink } from '../domain/ledger.js';
 import type { FollowerPlanInput, PlanContext } from '../domain/plan.js';
 import { resolveSymbol, type SymbolResolution } from '../domain/symbols.js';
 import type { AccountSummary, OpenedOrder } from '../domain/trading.js';
+import { utcDay } from './daily-loss-guard.js';
 import type { FollowerState } from './follower-state.js';
 import type { LedgerIndex } from './ledger-index.js';
 import type { LinkTracker } from './link-tracker.js';
@@ -98,7 +101,9 @@ export class PlanInputs {
     this.deps.links.retargetLinks(f.id);
     let open = 0;
     for (const l of links) if (l.status === 'open' && l.kind === 'position') open++;
+    const dailyRisk = this.dailyRisk(f, cfg, links);
     return {
+      ...(dailyRisk === null ? {} : { dailyRisk }),
       config: cfg,
       summary: f.summary,
       marginMode: f.marginMode,
@@ -111,6 +116,22 @@ export class PlanInputs {
       openPositionCount: open,
       dayStartBalance: this.deps.state.data.daily[cfg.accountId]?.startBalance ?? null,
     };
+  }
+
+  /**
+   * The daily risk budget's facts for a follower with a daily loss limit (null without one): the day's start balance
+   * (today's mark, or the balance now when no frame of today has set it yet), the balance, and its open copies.
+   */
+  dailyRisk(f: FollowerState, cfg: FollowerConfig, links: readonly CopyLink[]): DailyRiskFacts | null {
+    const fresh = this.deps.ledger.freshCopies;
+    if (cfg.risk.dailyLossLimit === null) {
+      fresh.forget(f.id);
+      return null;
+    }
+    const balance = f.summary?.balance ?? null;
+    const mark = this.deps.state.data.daily[cfg.accountId];
+    const dayStartBalance = mark !== undefined && mark.day === utcDay(this.deps.clock.now()) ? mark.startBalance : balance;
+    return { dayStartBalance, balance, openCopies: fresh.openCopies(f.id, f.positions, this.deps.options.magic, links) };
   }
 
   /** The followers configured to copy a master. */
@@ -147,8 +168,13 @@ export class PlanInputs {
       const f = this.deps.followers.get(cfg.accountId);
       if (!f) continue;
       const r = this.resolution(f, cfg, masterSymbol);
-      const symbol = r.ok ? r.symbol : null;
-      if (symbol !== null && (!f.specs.has(symbol) || !f.marginPerLot.has(symbol))) {
+      const symbols = r.ok ? [r.symbol] : [];
+      // The daily risk budget prices every open copy's stop: after a restart their symbols may not be loaded yet.
+      if (cfg.risk.dailyLossLimit !== null) {
+        for (const row of f.positions) if (row.magic === this.deps.options.magic && !f.specs.has(row.symbol) && !symbols.includes(row.symbol)) symbols.push(row.symbol);
+      }
+      for (const symbol of symbols) {
+        if (f.specs.has(symbol) && f.marginPerLot.has(symbol)) continue;
         loads.push(f.ensureSymbol(symbol).catch((e: unknown) => this.deps.log.warn({ followerId: f.id, symbol, err: String(e) }, 'symbol info unavailable')));
       }
     }

@@ -13,6 +13,7 @@ import type {
   MarginMode,
   OpenedOrder,
   OrderResult,
+  PositionTrade,
   SymbolSpec,
   TradeDeal,
 } from '../domain/trading.js';
@@ -146,6 +147,8 @@ export interface AccountInfo {
   server: string;
   company: string;
   currency: string;
+  /** Decimals of the account currency (2 for USD, 0 for JPY); the client reads a missing one as 2. Optional for fakes. */
+  currencyDigits?: number;
   leverage: number;
   marginMode: MarginMode;
   tradeAllowed: boolean;
@@ -204,6 +207,8 @@ export interface TerminalPort {
   accountInfo(): Promise<AccountInfo>;
   openedOrders(): Promise<OpenedOrder[]>;
   orderHistory(range?: { from?: string; to?: string }): Promise<HistoryDeal[]>;
+  /** `GET /PositionHistory`: closed positions by close time. Bounds are terminal time strings, passed through. */
+  positionHistory(range?: { from?: string; to?: string }): Promise<PositionTrade[]>;
   symbols(): Promise<string[]>;
   symbolInfo(symbol: string): Promise<SymbolSpec>;
   quote(symbol: string): Promise<Quote>;

@@ -17,6 +17,7 @@ import {
   MarginCalcSchema,
   OpenedOrderListSchema,
   OrderResultSchema,
+  PositionTradeListSchema,
   QuoteSchema,
   ServerTimezoneSchema,
   SymbolInfoSchema,
@@ -31,6 +32,7 @@ import {
   type TerminalMarginCalc,
   type TerminalOpenedOrder,
   type TerminalOrderResult,
+  type TerminalPositionTrade,
   type TerminalQuote,
 } from './schemas/index.js';
 import {
@@ -57,7 +59,7 @@ export interface TerminalClientOptions {
   orderTimeoutMs?: number;
 }
 
-/** Bounds of `/OrderHistory`, passed through verbatim (their clock is undocumented, §3.1). */
+/** Bounds of `/OrderHistory` and `/PositionHistory`, passed through verbatim (their clock is undocumented, §3.1). */
 export interface HistoryRange {
   from?: string;
   to?: string;
@@ -116,6 +118,13 @@ export class TerminalClient implements TerminalPort {
   /** `GET /OrderHistory?from&to`: one row per deal on MT5. */
   orderHistory(range: HistoryRange = {}): Promise<TerminalHistoryTrade[]> {
     return this.#call(HistoryTradeListSchema, 'read', 'GET', '/OrderHistory', {
+      query: { from: range.from, to: range.to },
+    });
+  }
+
+  /** `GET /PositionHistory?from&to`: closed positions (MT5), closed orders and parts of orders (MT4). */
+  positionHistory(range: HistoryRange = {}): Promise<TerminalPositionTrade[]> {
+    return this.#call(PositionTradeListSchema, 'read', 'GET', '/PositionHistory', {
       query: { from: range.from, to: range.to },
     });
   }

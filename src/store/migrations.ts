@@ -31,7 +31,21 @@ export const migrations: Readonly<Record<number, Migration>> = {
     const { links: _moved, ...rest } = doc;
     return { ...rest, linksSeq: 0, version: 3 };
   },
+  // Version 4 gives every follower's risk limits the daily risk budget's rule for copies without a stop loss: `skip`,
+  // the safe default (a follower whose file says otherwise is left as it is; the schema then judges it).
+  3: (doc) => {
+    const followers: unknown = doc['followers'];
+    return { ...doc, version: 4, followers: Array.isArray(followers) ? followers.map(withNoStopLossRule) : followers };
+  },
 };
+
+/** A version-3 follower with `risk.noStopLoss` set to `skip` where it has none; anything unexpected passes unchanged. */
+function withNoStopLossRule(follower: unknown): unknown {
+  if (typeof follower !== 'object' || follower === null) return follower;
+  const risk = (follower as RawDocument)['risk'];
+  if (typeof risk !== 'object' || risk === null || 'noStopLoss' in risk) return follower;
+  return { ...(follower as RawDocument), risk: { ...(risk as RawDocument), noStopLoss: { mode: 'skip' } } };
+}
 
 /** Applies every step from `from` to the current version. Throws if a step is missing. */
 export function migrate(doc: RawDocument, from: number): RawDocument {

@@ -1,19 +1,20 @@
 /**
- * The persisted state document (version 3) and its zod schemas. Every load validates the whole file against
+ * The persisted state document (version 4) and its zod schemas. Every load validates the whole file against
  * {@link stateSchema}; the domain types are checked against the schemas at compile time, so a field added to a
  * domain type without the schema (or the other way round) fails `tsc`.
  *
  * The copy journal is not part of `state.json` since version 2: it lives in `journal.jsonl` (one
  * {@link journalEntrySchema} row per line, see `journal-file.ts`), and the in-memory {@link State} carries its newest
  * rows as `journal`, so the engine's view is the same as before. Since version 3 the links live in `links.jsonl`
- * (a log of changes, see `links-file.ts`) and the in-memory {@link State} carries them as `links`.
+ * (a log of changes, see `links-file.ts`) and the in-memory {@link State} carries them as `links`. Version 4 adds each
+ follower's `risk.noStopLoss` (the daily risk budget's rule for copies without a stop loss).
  */
 import { z } from 'zod';
-import type { Filters, FollowerConfig, MasterConfig, RiskLimits, Sizing } from '../domain/config.js';
+import type { Filters, FollowerConfig, MasterConfig, NoStopLossRule, RiskLimits, Sizing } from '../domain/config.js';
 import type { CopyLink } from '../domain/ledger.js';
 
 /** The version this build reads and writes. Older files are migrated (`migrations.ts`); newer ones are refused. */
-export const STATE_VERSION = 3;
+export const STATE_VERSION = 4;
 
 // Objects are strict: a misspelt key in a hand-edited file is refused with its path rather than silently dropped.
 const finite = z.number();
@@ -36,6 +37,11 @@ export const filtersSchema = z.strictObject({
   copyPending: z.boolean(),
 }) satisfies z.ZodType<Filters>;
 
+export const noStopLossSchema = z.discriminatedUnion('mode', [
+  z.strictObject({ mode: z.literal('skip') }),
+  z.strictObject({ mode: z.literal('fallback'), lots: finite.positive() }),
+]) satisfies z.ZodType<NoStopLossRule>;
+
 export const riskLimitsSchema = z.strictObject({
   maxLot: finite.positive().nullable(),
   maxOpenPositions: z.int().nonnegative().nullable(),
@@ -43,6 +49,7 @@ export const riskLimitsSchema = z.strictObject({
   marginUsageMax: finite.positive().max(1),
   maxPriceDeviationPoints: finite.nonnegative().nullable(),
   dailyLossLimit: finite.positive().nullable(),
+  noStopLoss: noStopLossSchema,
   closeOnly: z.boolean(),
   belowMin: z.enum(['skip', 'round_up']),
 }) satisfies z.ZodType<RiskLimits>;
@@ -179,7 +186,7 @@ export const masterOpenSchema = z.strictObject({
 export type MasterOpenRecord = z.infer<typeof masterOpenSchema>;
 
 /**
- * The state file (`state.json`), version 3: everything but the journal and the links. `linksSeq` is the newest write
+ * The state file (`state.json`), version 4: everything but the journal and the links. `linksSeq` is the newest write
  * of `links.jsonl` this state belongs with (0: none, or only a base written by a migration).
  */
 export const stateSchema = z.strictObject({
@@ -248,6 +255,7 @@ type Assert<T extends true> = T;
 export type _SchemaDriftChecks = [
   Assert<Same<z.infer<typeof sizingSchema>, Sizing>>,
   Assert<Same<z.infer<typeof filtersSchema>, Filters>>,
+  Assert<Same<z.infer<typeof noStopLossSchema>, NoStopLossRule>>,
   Assert<Same<z.infer<typeof riskLimitsSchema>, RiskLimits>>,
   Assert<Same<z.infer<typeof masterConfigSchema>, MasterConfig>>,
   Assert<Same<z.infer<typeof followerConfigSchema>, FollowerConfig>>,

@@ -15,7 +15,7 @@ const WHAT: Record<AlertKind, string> = {
   copies: 'routine copies (always without sound)',
   rejections: 'rejections, skips worth a look, pauses by a rule',
   reconcile: 'reconciliation reports (loud when something changed)',
-  connection: 'terminal connection lost/restored, halts',
+  connection: 'terminal connection lost/restored, halts, feed anomalies',
   daily: 'daily summary',
 };
 

@@ -13,6 +13,7 @@ import { escapeHtml } from '../format/html.js';
 import { formatPreview, formatSizing } from '../format/views.js';
 import type { Kit } from '../kit.js';
 import { accountHtml, accountLabel } from '../kit.js';
+import { multiplierSizing, proposeSizing } from '../sizing-change.js';
 import type { AccountView } from '../../engine/control-types.js';
 
 const MULTIPLIER = '/multiplier <follower> <x>';
@@ -23,10 +24,6 @@ const sizingSchema: z.ZodType<Sizing> = z.union([
   z.object({ mode: z.literal('fixed'), lots: z.number() }),
   z.object({ mode: z.literal('risk_percent'), percent: z.number() }),
 ]);
-
-function param(s: Sizing): number {
-  return s.mode === 'fixed' ? s.lots : s.mode === 'risk_percent' ? s.percent : s.multiplier;
-}
 
 const PRESETS: Record<Sizing['mode'], number[]> = {
   multiplier: [0.1, 0.25, 0.5, 1, 1.5, 2, 3, 5],
@@ -41,20 +38,9 @@ export function sizingFeature(kit: Kit): Composer<BotContext> {
 
   /** Shows the effect of a new sizing; applies it at once when lots do not grow, else asks to confirm. */
   const propose = async (ctx: BotContext, follower: AccountView, next: Sizing): Promise<void> => {
-    const cfg = kit.control.follower(follower.id);
-    const prev = cfg.sizing;
-    if (JSON.stringify(prev) === JSON.stringify(next)) {
+    const { before: prev, unchanged, grows, rows: rowsNext } = await proposeSizing(kit.control, follower.id, next);
+    if (unchanged) {
       return kit.reply(ctx, `${accountHtml(follower)} already uses ${formatSizing(prev)}.`);
-    }
-    const rowsNext = await kit.control.previewSizing(follower.id, next, 10);
-    let grows: boolean;
-    if (prev.mode === next.mode) {
-      grows = param(next) > param(prev);
-    } else {
-      // Different modes cannot be compared by their numbers: compare the lots they give on the same trades.
-      const rowsPrev = await kit.control.previewSizing(follower.id, prev, 10);
-      const before = new Map(rowsPrev.map((r) => [r.masterTicket, r.volume ?? 0]));
-      grows = rowsNext.length === 0 || rowsNext.some((r) => (r.volume ?? 0) > (before.get(r.masterTicket) ?? 0));
     }
     const change = `${formatSizing(prev)} → ${formatSizing(next)}`;
     if (grows) {
@@ -106,11 +92,7 @@ export function sizingFeature(kit: Kit): Composer<BotContext> {
           keyboard: kit.picker(PRESETS.multiplier.map((v) => ({ label: `×${v}`, line: `/multiplier ${follower.id} ${v}` })), 4),
         });
       }
-      const next: Sizing =
-        current.mode === 'multiplier' || current.mode === 'balance_ratio' || current.mode === 'equity_ratio'
-          ? { mode: current.mode, multiplier: x }
-          : { mode: 'multiplier', multiplier: x };
-      return propose(ctx, follower, next);
+      return propose(ctx, follower, multiplierSizing(current, x));
     },
   });
 

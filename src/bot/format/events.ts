@@ -5,6 +5,7 @@
 import type { CopierEvent, LegOutcome, MasterEventSummary, ReconcileReport } from '../../engine/events.js';
 import { b, escapeHtml } from './html.js';
 import { fmtClock, fmtDateTime, fmtDuration, fmtLots, fmtMoney, fmtPoints, fmtPrice } from './numbers.js';
+import { outcomeWord } from './outcome-words.js';
 import { ROUTINE_REASONS, reasonHtml } from './reasons.js';
 
 const LEG_ICON: Record<string, string> = {
@@ -64,10 +65,24 @@ export function masterEventLine(event: MasterEventSummary): string {
   }
 }
 
-/** One follower's result on one line. */
+/**
+ * A master pending that filled, for a follower already holding its pending copy: nothing was sent; what the broker did
+ * is what the copy's row shows (engine/event-facts.ts `pendingCopyFacts`): filled at its own trigger, or still waiting.
+ */
+function pendingCopyLine(leg: LegOutcome): string {
+  const what = [leg.volume === null ? '' : fmtLots(leg.volume), leg.symbol === null ? '' : escapeHtml(leg.symbol), leg.price === null ? '' : `@ ${fmtPrice(leg.price)}`]
+    .filter((x) => x !== '')
+    .join(' ');
+  const parts = [what, leg.ticket === null ? '' : `#${leg.ticket}`].filter((x) => x !== '');
+  if (leg.detail.copy === 'filled') return `✅ ${b(leg.followerName)}: filled — ${[...parts, 'its own pending copy triggered'].join(' · ')}`;
+  return `⏳ ${b(leg.followerName)}: pending copy not filled yet — ${[...parts, 'fills at its own trigger price'].join(' · ')}`;
+}
+
+/** One follower's result on one line, in the words of what the broker did (outcome-words.ts). */
 export function legLine(leg: LegOutcome): string {
+  if (leg.status === 'skipped' && leg.reason === 'pending_copy_exists') return pendingCopyLine(leg);
   const icon = LEG_ICON[leg.status] ?? '•';
-  const head = `${icon} ${b(leg.followerName)}: ${escapeHtml(leg.status)}`;
+  const head = `${icon} ${b(leg.followerName)}: ${escapeHtml(outcomeWord(leg.action, leg.status))}`;
   const parts: string[] = [];
   if (leg.status === 'filled' || leg.status === 'partial' || leg.status === 'closed' || leg.status === 'modified') {
     const what = leg.volume === null ? '' : fmtLots(leg.volume);
@@ -160,6 +175,23 @@ export function formatConnection(event: Extract<CopierEvent, { type: 'connection
 
 export function formatHalted(event: Extract<CopierEvent, { type: 'halted' }>): string {
   return `🛑 ${b('Copying halted')}: ${escapeHtml(event.message)} (${escapeHtml(event.reason)}) at ${fmtDateTime(event.at)}.`;
+}
+
+const ANOMALY_WHAT: Record<Extract<CopierEvent, { type: 'contract_anomaly' }>['kind'], string> = {
+  unknown_frame: 'a stream frame of a type the FxSocket contract does not list',
+  malformed_frame: 'a stream frame the copier could not read',
+  ticket_changed_without_deal: 'a position changed its ticket without a deal',
+};
+
+/** A contract anomaly: loud, naming the account and the ticket, and saying that nothing was done about it. */
+export function formatContractAnomaly(event: Extract<CopierEvent, { type: 'contract_anomaly' }>): string {
+  const ticket = event.ticket === null ? '' : `, ticket #${event.ticket}`;
+  const what = ANOMALY_WHAT[event.kind] ?? escapeHtml(String(event.kind));
+  return [
+    `⚠️ ${b(`Feed anomaly on ${event.accountName}`)} (${escapeHtml(event.role)}${ticket}) at ${fmtClock(event.at)} UTC: ${what}.`,
+    escapeHtml(event.detail),
+    `Nothing was done about it: no copy, no state changed. Check the account in its terminal; /reconcile shows what differs. Further ${escapeHtml(event.kind)} alerts for this ${event.ticket === null ? 'account' : 'ticket'} are not repeated until the copier restarts.`,
+  ].join('\n');
 }
 
 export function formatDailySummary(

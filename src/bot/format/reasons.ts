@@ -46,6 +46,12 @@ const LABELS: Record<string, string> = {
   margin_unknown: 'margin unknown',
   price_deviation: 'price too far from the master fill',
   price_unknown: 'price unknown',
+  daily_risk_capped: 'capped to the daily risk budget',
+  daily_risk_exhausted: 'daily risk budget used up',
+  daily_risk_unbounded: 'an open copy has no SL, so the daily risk budget cannot be kept',
+  daily_risk_no_stop_loss: 'no SL, so its loss cannot be kept within the daily risk budget',
+  daily_risk_fallback: 'no SL: sent at the fallback lot, outside the daily risk budget',
+  daily_risk_unknown: 'daily risk budget unknown',
   partial_close: 'partial close',
   close_remainder_below_min: 'remainder below minimum, closed in full',
   close_below_step: 'close smaller than one step',
@@ -131,6 +137,7 @@ function specifics(code: string, detail: Detail): { text: string; used: Set<stri
     parts.push(`${fmtNum(from, 5)} → ${fmtNum(to, 5)} lots`);
     ['from', 'to'].forEach(take);
   }
+  if (codes.some((c) => c.startsWith('daily_risk_'))) dailyRiskSpecifics(detail, parts, take);
   if (code === 'symbol_not_found') {
     const symbol = str(detail, 'symbol');
     const where = str(detail, 'server', 'broker', 'company');
@@ -147,6 +154,60 @@ function specifics(code: string, detail: Detail): { text: string; used: Set<stri
     parts.push(`${key} ${shown}`);
   }
   return { text: parts.join(', '), used };
+}
+
+/**
+ * The daily risk budget's numbers (domain/daily-risk.ts) in words: the resize, what is left of the limit and why, and
+ * what a lot loses at the stop.
+ */
+function dailyRiskSpecifics(detail: Detail, parts: string[], take: (key: string) => void): void {
+  const sized = num(detail, 'sized');
+  if (sized !== null) {
+    parts.push(`sized ${fmtLots(sized)} lots`);
+    take('sized');
+  }
+  const cappedFrom = num(detail, 'cappedFrom');
+  const cappedTo = num(detail, 'cappedTo');
+  if (cappedFrom !== null && cappedTo !== null) {
+    parts.push(`${fmtLots(cappedFrom)} → ${fmtLots(cappedTo)} lots`);
+    ['cappedFrom', 'cappedTo'].forEach(take);
+  }
+  const fallback = num(detail, 'fallbackLots');
+  if (fallback !== null) {
+    parts.push(`fallback ${fmtLots(fallback)} lots`);
+    take('fallbackLots');
+  }
+  const limit = num(detail, 'limit');
+  const remaining = num(detail, 'remaining');
+  const realized = num(detail, 'realizedLoss');
+  const open = num(detail, 'openRisk');
+  if (limit !== null && remaining !== null && realized !== null && open !== null) {
+    parts.push(`${fmtMoney(remaining, false)} of ${fmtMoney(limit, false)} left after today's loss ${fmtMoney(realized, false)} and open risk at SL ${fmtMoney(open, false)}`);
+    ['limit', 'remaining', 'realizedLoss', 'openRisk'].forEach(take);
+  }
+  const perLot = num(detail, 'lossPerLot');
+  if (perLot !== null) {
+    parts.push(`1 lot loses ${fmtMoney(perLot, false)} at SL`);
+    take('lossPerLot');
+  }
+  const min = num(detail, 'min');
+  const atMin = num(detail, 'lossAtMin');
+  if (min !== null && atMin !== null) {
+    parts.push(`the minimum ${fmtLots(min)} lots would lose ${fmtMoney(atMin, false)}`);
+    ['min', 'lossAtMin'].forEach(take);
+  }
+  const unprotected = num(detail, 'unprotected');
+  if (unprotected !== null) {
+    parts.push(`${unprotected} open cop${unprotected === 1 ? 'y' : 'ies'} without SL not counted`);
+    take('unprotected');
+  }
+  const ticket = num(detail, 'openTicket');
+  const symbol = str(detail, 'openSymbol');
+  const copy = ticket === null ? '' : `open copy #${ticket}${symbol === null ? '' : ` ${symbol}`}`;
+  const need = str(detail, 'need');
+  if (need !== null) parts.push(`needs ${need}${copy === '' ? '' : ` of ${copy}`}`);
+  else if (copy !== '') parts.push(`${copy}${num(detail, 'openLots') === null ? '' : ` (${fmtLots(num(detail, 'openLots'))} lots)`} has no SL`);
+  ['need', 'openTicket', 'openSymbol', 'openLots'].forEach(take);
 }
 
 /** "insufficient margin (required 1,234.50 > free 800.00)" as escaped HTML. */

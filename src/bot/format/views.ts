@@ -1,9 +1,10 @@
 /** Control-API views → message text (HTML). Pure: names and "now" are parameters. */
-import type { Filters, RiskLimits, Sizing } from '../../domain/config.js';
-import type { AccountView, CloseAllResult, JournalView, PositionView, SizingPreviewRow, StatusView } from '../../engine/control-types.js';
+import type { Filters, NoStopLossRule, RiskLimits, Sizing } from '../../domain/config.js';
+import type { AccountView, CloseAllResult, JournalView, PositionView, RiskBudgetView, SizingPreviewRow, StatusView } from '../../engine/control-types.js';
 import { b, code, escapeHtml } from './html.js';
 import { fmtAge, fmtDateTime, fmtDuration, fmtLots, fmtMoney, fmtNum, fmtPrice, shortId } from './numbers.js';
 import type { BrokerHealth } from '../ports.js';
+import { outcomeWord } from './outcome-words.js';
 import { reasonHtml } from './reasons.js';
 
 const dot = (ok: boolean): string => (ok ? '🟢' : '🔴');
@@ -131,7 +132,8 @@ function journalLine(j: JournalView, names: ReadonlyMap<string, string>, withTim
     .join(' ');
   const tickets = `${j.masterTicket === null ? '' : ` · master #${j.masterTicket}`}${j.followerTicket === null ? '' : ` → #${j.followerTicket}`}`;
   const why = j.reason === null && Object.keys(j.detail).length === 0 ? '' : ` — ${reasonHtml(j.reason, j.detail)}`;
-  return `• ${when}${b(who)} ${escapeHtml(j.eventKind)}/${escapeHtml(j.action)} ${escapeHtml(j.status)}${what === '' ? '' : ` ${what}`}${tickets}${why}`;
+  const word = j.status === 'skipped' && j.reason === 'pending_copy_exists' && j.detail.copy === 'filled' ? 'filled (its own pending copy)' : outcomeWord(j.action, j.status);
+  return `• ${when}${b(who)} ${escapeHtml(j.eventKind)}/${escapeHtml(j.action)} ${escapeHtml(word)}${what === '' ? '' : ` ${what}`}${tickets}${why}`;
 }
 
 export function formatHistory(rows: readonly JournalView[], names: ReadonlyMap<string, string>): string {
@@ -188,9 +190,49 @@ export function formatRisk(r: RiskLimits): string {
     `marginuse: ${fmtNum(r.marginUsageMax)}`,
     `deviation: ${limit(r.maxPriceDeviationPoints, ' pts')}`,
     `dailyloss: ${r.dailyLossLimit === null ? 'off' : fmtMoney(r.dailyLossLimit, false)}`,
+    `nosl: ${formatNoStopLoss(r.noStopLoss)}`,
     `closeonly: ${onOff(r.closeOnly)}`,
     `belowmin: ${r.belowMin}`,
   ].join('\n');
+}
+
+/** The daily risk budget's rule for copies without a stop loss: "skip" or "fallback 0.01 lots". */
+export function formatNoStopLoss(rule: NoStopLossRule): string {
+  return rule.mode === 'skip' ? 'skip' : `fallback ${fmtLots(rule.lots)} lots`;
+}
+
+/** The daily risk budget preview (`/risk`): today's loss, open risk at SL, what is left, and the next copy's cap. */
+export function formatRiskBudget(v: RiskBudgetView): string {
+  if (v.limit === null) return `${b('Daily risk budget')}: off (no daily loss limit; set one with dailyloss).`;
+  const cur = v.currency === null || v.currency === '' ? '' : ` ${escapeHtml(v.currency)}`;
+  const lines = [`${b('Daily risk budget')} (limit ${fmtMoney(v.limit, false)}${cur}, copies without SL: ${formatNoStopLoss(v.noStopLoss)}):`];
+  if (v.budget !== null) {
+    const copies = `${v.openCopies} open cop${v.openCopies === 1 ? 'y' : 'ies'}`;
+    const unprotected = v.budget.unprotected > 0 ? `, ${v.budget.unprotected} without SL not counted` : '';
+    lines.push(`• realized loss today: ${fmtMoney(v.budget.realizedLoss, false)}`);
+    lines.push(`• open risk at SL: ${fmtMoney(v.budget.openRisk, false)} (${copies}${unprotected})`);
+    lines.push(`• remaining: ${b(fmtMoney(Math.max(0, v.budget.remaining), false))} of ${fmtMoney(v.budget.limit, false)}`);
+  }
+  if (v.unavailable !== null) lines.push(`⚠️ No new copy can be proven within the budget: ${reasonHtml(v.unavailable.reason, v.unavailable.detail)}.`);
+  const n = v.next;
+  if (n === null) {
+    lines.push('<i>No recent master trade to preview the next copy with.</i>');
+    return lines.join('\n');
+  }
+  const sym = n.followerSymbol !== null && n.followerSymbol !== n.masterSymbol ? `${escapeHtml(n.masterSymbol)}→${escapeHtml(n.followerSymbol)}` : escapeHtml(n.masterSymbol);
+  const stop = n.stopLoss > 0 ? ` SL ${fmtPrice(n.stopLoss)} from ${fmtPrice(n.entryPrice)}` : n.entryPrice > 0 ? ' without SL' : '';
+  const head = `Next copy like #${n.position} (${n.side.toUpperCase()} ${fmtLots(n.masterVolume)} ${sym}${stop})`;
+  if (n.volume === null) {
+    const skip = n.skipped === null ? 'skipped' : reasonHtml(n.skipped.reason, n.skipped.detail);
+    lines.push(`${head}: ${n.sized === null ? '' : `sized ${fmtLots(n.sized)} → `}⏭ skipped: ${skip}`);
+  } else if (n.reasons.some((r) => r.code === 'daily_risk_fallback')) {
+    lines.push(`${head}: ${n.sized === null ? '' : `sized ${fmtLots(n.sized)} → `}${b(fmtLots(n.volume))} lots (${reasonHtml('daily_risk_fallback')})`);
+  } else if (n.sized !== null && n.volume < n.sized) {
+    lines.push(`${head}: sized ${fmtLots(n.sized)} → capped to ${b(fmtLots(n.volume))} lots`);
+  } else {
+    lines.push(`${head}: ${b(fmtLots(n.volume))} lots, within the budget`);
+  }
+  return lines.join('\n');
 }
 
 export function formatCloseAll(result: CloseAllResult, name: string): string {

@@ -9,6 +9,7 @@ import type {
   HistoryDeal,
   OpenedOrder,
   OrderResult,
+  PositionTrade,
   SymbolSpec,
   TradingSession,
 } from '../../domain/trading.js';
@@ -38,7 +39,8 @@ export const AccountInfoSchema = z.object({
   server: str,
   company: str,
   currency: str,
-  currencyDigits: int,
+  // Absent on an older bridge: 2, the digits of nearly every account currency (0 would misread cents as units).
+  currencyDigits: intOr(2),
   leverage: int,
   type: str,
   marginMode: openEnum<'Netting' | 'Hedging' | 'Exchange'>(),
@@ -95,6 +97,30 @@ export const HistoryTradeSchema = z.object({
 
 /** `/OrderHistory` reply: a list. */
 export const HistoryTradeListSchema = z.array(HistoryTradeSchema);
+
+/**
+ * A row of `/PositionHistory` (§3.2): one closed position (MT5), or one closed order or part of one (MT4). Tolerant
+ * like every terminal shape: a missing `swap` (older bridges) or `netProfit` reads as 0, unknown fields are dropped.
+ */
+export const PositionTradeSchema = z.object({
+  positionId: int,
+  symbol: str,
+  type: openEnum<OperationName>(),
+  volume: num,
+  openTime: str,
+  openPrice: num,
+  closeTime: str,
+  closePrice: num,
+  profit: num,
+  swap: num,
+  commission: num,
+  netProfit: num,
+  magic: int,
+  comment: str,
+}) satisfies z.ZodType<PositionTrade>;
+
+/** `/PositionHistory` reply: a list. */
+export const PositionTradeListSchema = z.array(PositionTradeSchema);
 
 /** `/ServerTimezone` (§3.1). UTC = server time − `utcOffsetSeconds`. */
 export const ServerTimezoneSchema = z.object({ serverTime: str, utcOffsetSeconds: int });
@@ -250,6 +276,8 @@ export type TerminalAccountInfo = z.output<typeof AccountInfoSchema>;
 export type TerminalOpenedOrder = z.output<typeof OpenedOrderSchema>;
 /** Parsed `/OrderHistory` row. */
 export type TerminalHistoryTrade = z.output<typeof HistoryTradeSchema>;
+/** Parsed `/PositionHistory` row. */
+export type TerminalPositionTrade = z.output<typeof PositionTradeSchema>;
 /** Parsed `/ServerTimezone`. */
 export type ServerTimezone = z.output<typeof ServerTimezoneSchema>;
 /** Parsed `/getQuote`. */

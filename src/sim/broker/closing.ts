@@ -25,22 +25,27 @@ export function closePart(a: SimAccount, book: OrderBook, row: Row, units: numbe
   const buy = isBuy(row.type);
   const price = buy ? sym.bid : sym.ask;
   const profit = money(profitOf(sym, buy, units, row.openPrice, price, a.currency, a.market));
-  const commission = commissionOf(sym, units, a.currency, a.market);
+  // Booked in cents, like the profit: the balance moves by exactly what the history rows say.
+  const commission = money(commissionOf(sym, units, a.currency, a.market));
+  const mt4 = a.platform === 'mt4';
+  // MT4 history is one row per closed order (or closed part): it carries the commission charged when that part was
+  // opened as well as the closing one, so on MT4 `row.commission` holds the open commission not yet booked to a row.
+  const openShare = mt4 ? money((row.commission * units) / row.units) : 0;
   a.balance += profit + commission;
   row.realized += profit;
-  row.commission += commission;
+  if (mt4) row.commission -= openShare;
+  else row.commission += commission;
   row.outUnits += units;
   row.outValue += price * units;
   row.rev++;
   book.markDirty();
   const closeType: Operation = buy ? 'Sell' : 'Buy';
-  const mt4 = a.platform === 'mt4';
   const orderTicket = mt4 ? row.ticket : a.broker.nextTicket();
   if (mt4 && a.variant.mt4PartialClose === 'same_ticket' && units < row.units) {
     // The other reading of an MT4 partial close (variant.ts): the order keeps its ticket and comment, smaller.
     row.units -= units;
     const deal = recordDeal(a, row, { type: row.type, entry: 'Out', units, price, profit, commission, magic: row.magic, comment: row.comment, order: orderTicket });
-    mt4History(a, row, units, price, profit, commission);
+    mt4History(a, row, units, price, profit, openShare + commission);
     return { deal, price };
   }
   if (mt4) {
@@ -48,12 +53,13 @@ export function closePart(a: SimAccount, book: OrderBook, row: Row, units: numbe
     const rest = fullUnits - units;
     row.units = units;
     const deal = recordDeal(a, row, { type: row.type, entry: 'Out', units, price, profit, commission, magic: row.magic, comment: why.comment || row.comment, order: orderTicket });
-    mt4History(a, row, units, price, profit, commission);
+    mt4History(a, row, units, price, profit, openShare + commission);
     book.remove(row);
     if (rest > 0) {
       const reopened = book.add({ ticket: a.broker.nextTicket(), sym, type: row.type, kind: 'Position', units: rest, openPrice: row.openPrice, stopLimitPrice: 0, stopLoss: row.stopLoss, takeProfit: row.takeProfit, expiration: 0, magic: row.magic, comment: `from #${row.ticket}` });
       reopened.openTimeMs = row.openTimeMs;
       reopened.inUnits = rest;
+      reopened.commission = row.commission;
     }
     return { deal, price };
   }

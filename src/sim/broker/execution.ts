@@ -37,7 +37,8 @@ export function fill(
   const type: Operation = buy ? 'Buy' : 'Sell';
   const orderTicket = o.ticket ?? a.broker.nextTicket();
   const net = a.marginMode === 'Netting' ? book.netPosition(sym) : undefined;
-  const commission = commissionOf(sym, units, a.currency, a.market);
+  // Booked in cents, as the deal row shows it: the balance moves by exactly what the history says.
+  const commission = money(commissionOf(sym, units, a.currency, a.market));
   a.balance += commission;
   if (!net) {
     const row = book.add({ ticket: orderTicket, sym, type, kind: 'Position', units, openPrice: price, stopLimitPrice: 0, stopLoss: o.sl, takeProfit: o.tp, expiration: 0, magic: o.magic, comment: o.comment });

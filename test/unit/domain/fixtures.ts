@@ -64,6 +64,7 @@ export function follower(over: Partial<FollowerPlanInput> & { cfg?: (c: Follower
     ...(over.copyTags === undefined ? {} : { copyTags: over.copyTags }),
     openPositionCount: over.openPositionCount ?? 0,
     ...(over.dayStartBalance === undefined ? {} : { dayStartBalance: over.dayStartBalance }),
+    ...(over.dailyRisk === undefined ? {} : { dailyRisk: over.dailyRisk }),
   };
 }
 

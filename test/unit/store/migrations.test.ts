@@ -59,11 +59,50 @@ describe('migrations', () => {
       daily: {},
       masterHistory: {},
     };
-    const v3 = stateSchema.parse(migrate(v2, 2));
-    expect(v3.version).toBe(3);
-    expect(v3.linksSeq).toBe(0);
+    const v3 = (migrations[2] as (doc: Record<string, unknown>) => Record<string, unknown>)(v2);
+    expect(v3['version']).toBe(3);
+    expect(v3['linksSeq']).toBe(0);
     expect(v3).not.toHaveProperty('links');
+    expect(stateSchema.parse(migrate(v2, 2)).version).toBe(STATE_VERSION);
     expect(v2.links).toHaveLength(1);
+  });
+
+  it('turns a v3 document into a valid v4 one: every follower skips copies without a SL under the daily budget', () => {
+    const risk = { maxLot: null, maxOpenPositions: null, marginCheck: 'skip', marginUsageMax: 0.9, maxPriceDeviationPoints: null, dailyLossLimit: 250, closeOnly: false, belowMin: 'skip' };
+    const follower = (accountId: string) => ({
+      accountId,
+      masters: ['m1'],
+      sizing: { mode: 'multiplier', multiplier: 1 },
+      symbolMap: {},
+      filters: { symbolsAllow: [], symbolsDeny: [], sides: 'both', reverse: false, copySlTp: true, copyPending: true },
+      risk: { ...risk },
+      paused: false,
+      pausedReason: null,
+      ownerUserId: null,
+    });
+    const v3 = {
+      version: 3,
+      instanceId: 'old',
+      masters: [{ accountId: 'm1', paused: false }],
+      followers: [follower('f1'), follower('f2')],
+      users: [],
+      linksSeq: 4,
+      processed: {},
+      pending: [],
+      daily: {},
+      masterHistory: {},
+    };
+    const v4 = stateSchema.parse(migrate(v3, 3));
+    expect(v4.version).toBe(4);
+    expect(v4.followers.map((f) => f.risk)).toEqual([
+      { ...risk, noStopLoss: { mode: 'skip' } },
+      { ...risk, noStopLoss: { mode: 'skip' } },
+    ]);
+    expect(v4.linksSeq).toBe(4);
+    // The input is not changed in place.
+    expect(v3.followers[0]?.risk).not.toHaveProperty('noStopLoss');
+    // Without the step the document is refused: the field is required.
+    expect(stateSchema.safeParse({ ...v3, version: 4 }).success).toBe(false);
   });
 
   it('fails on a version without a step', () => {
