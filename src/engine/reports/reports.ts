@@ -36,7 +36,8 @@ const periodSchema: z.ZodType<ReportPeriod> = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('today') }),
   z.object({ kind: z.literal('yesterday') }),
   z.object({ kind: z.literal('all') }),
-  z.object({ kind: z.literal('days'), days: z.int().min(1).max(MAX_PERIOD_DAYS) }),
+  // The range of `days` is checked by periodBounds, whose message names it.
+  z.object({ kind: z.literal('days'), days: z.number() }),
   z.object({ kind: z.literal('date'), date: z.string().regex(/^\d{4}-\d{2}-\d{2}$/) }),
   z.object({ kind: z.literal('month'), month: z.string().regex(/^\d{4}-\d{2}$/) }),
 ]);

@@ -83,7 +83,7 @@ describe('/profit', () => {
 
   it('refuses bad input with one clear reply and changes nothing', async () => {
     const before = JSON.stringify(world.store.data);
-    expect(await reply(ADMIN, '/profit banana')).toContain('&#39;banana&#39; is neither a period'.replace(/&#39;/g, "'"));
+    expect(await reply(ADMIN, '/profit banana')).toContain("'banana' is neither a period");
     expect(await reply(ADMIN, '/profit apex-follower 2099-01-01')).toContain('2099-01-01 has not started yet');
     expect(await reply(ADMIN, '/profit apex-follower 2026-02-30')).toContain('2026-02-30 is not a date');
     expect(await reply(ADMIN, '/profit apex-follower 7d extra')).toContain('too many arguments');

@@ -36,7 +36,7 @@ function inputsFor(followers: Map<string, unknown>): PlanInputs {
   const log = { warn: () => undefined } as unknown as Logger;
   return new PlanInputs({
     followers: followers as unknown as ReadonlyMap<string, FollowerState>,
-    ledger: { ofFollower: () => [] } as unknown as LedgerIndex,
+    ledger: { ofFollower: () => [], freshCopies: { forget: () => undefined, openCopies: () => [] } } as unknown as LedgerIndex,
     links: { retargetLinks: () => undefined } as unknown as LinkTracker,
     state: { data: { daily: {} } as unknown as EngineState },
     clock: { now: () => 0 } as never,
