@@ -3,7 +3,7 @@ import { renderOptionToSvg } from './echarts-svg.js';
 import { emptyChartOption } from './empty-chart.js';
 import { histogramOf, nearestRank } from './histogram.js';
 import { rasterizeSvg } from './rasterize.js';
-import { axisLabelStyle, axisStyle, baseOption, CHART_COLORS, CHART_LAYOUT, CHART_SIZE, CHART_TEXT } from './style.js';
+import { axisLabelStyle, axisStyle, baseOption, CHART_COLORS, CHART_SIZE, CHART_TEXT, gridOption } from './style.js';
 import type { ChartImage, DistributionChartInput } from './types.js';
 import { checkDistributionInput } from './validate.js';
 
@@ -65,11 +65,7 @@ export function distributionChartOption(input: DistributionChartInput): Record<s
   });
   return {
     ...baseOption(input.title, `${input.subtitle}\n${summary}`),
-    grid: {
-      left: CHART_LAYOUT.left, right: CHART_LAYOUT.right, top: CHART_LAYOUT.top, bottom: CHART_LAYOUT.bottom,
-      outerBoundsMode: 'same',
-      outerBoundsContain: 'all',
-    },
+    grid: gridOption(),
     xAxis: {
       ...axisStyle(),
       type: 'value',

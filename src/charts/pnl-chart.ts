@@ -3,7 +3,7 @@ import { drawdownOf } from './drawdown.js';
 import { renderOptionToSvg } from './echarts-svg.js';
 import { emptyChartOption } from './empty-chart.js';
 import { rasterizeSvg } from './rasterize.js';
-import { axisLabelStyle, axisStyle, baseOption, CHART_COLORS, CHART_LAYOUT, CHART_SIZE, CHART_TEXT } from './style.js';
+import { axisLabelStyle, axisStyle, baseOption, CHART_COLORS, CHART_LAYOUT, CHART_SIZE, CHART_TEXT, gridOption } from './style.js';
 import type { ChartImage, PnlChartInput } from './types.js';
 import { checkPnlInput } from './validate.js';
 
@@ -84,12 +84,7 @@ export function pnlChartOption(input: PnlChartInput): Record<string, unknown> {
         ...(hasDrawdown ? [{ name: PNL_LEGEND.drawdown, icon: 'rect', itemStyle: { opacity: 0.35 } }] : []),
       ],
     },
-    grid: {
-      left: CHART_LAYOUT.left, right: CHART_LAYOUT.right, top: CHART_LAYOUT.top, bottom: CHART_LAYOUT.bottom,
-      // The margins bound the axis labels and names too; the plot shrinks to fit them.
-      outerBoundsMode: 'same',
-      outerBoundsContain: 'all',
-    },
+    grid: gridOption(),
     xAxis: {
       ...axisStyle(),
       type: 'time',

@@ -48,6 +48,21 @@ export function baseOption(title: string, subtitle: string): Record<string, unkn
 }
 
 /** An axis in the chart's type sizes. */
+/**
+ * The plot area inside the chart's margins; the margins bound the axis labels and names too, so the plot shrinks to
+ * fit them.
+ */
+export function gridOption(): Record<string, unknown> {
+  return {
+    left: CHART_LAYOUT.left,
+    right: CHART_LAYOUT.right,
+    top: CHART_LAYOUT.top,
+    bottom: CHART_LAYOUT.bottom,
+    outerBoundsMode: 'same',
+    outerBoundsContain: 'all',
+  };
+}
+
 export function axisStyle(): Record<string, unknown> {
   return {
     nameTextStyle: { fontFamily: CHART_TEXT.family, fontSize: CHART_TEXT.label, color: CHART_TEXT.muted },

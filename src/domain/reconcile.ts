@@ -284,7 +284,7 @@ function reconcileFollower(input: ReconcileInput, f: ReconcileFollowerInput, out
 }
 
 /** MT4 partial closes visible in the master's rows: the gone ticket → the ticket its rest reopened under (`from #`). */
-function splitSuccessors(rows: readonly OpenedOrder[]): Map<number, number> {
+export function splitSuccessors(rows: readonly OpenedOrder[]): Map<number, number> {
   const live = new Set(rows.map((r) => r.ticket));
   const out = new Map<number, number>();
   for (const r of rows) {

@@ -3,6 +3,7 @@
  * triggered pending copies, from the followers' cached rows (re-read only where the cache may be behind).
  */
 import type { FollowerConfig } from '../domain/config.js';
+import { splitFromComment } from '../domain/detect.js';
 import type { MasterBook, MasterSplit } from '../domain/detect.js';
 import type { MasterEvent } from '../domain/events.js';
 import type { CopyLink } from '../domain/ledger.js';
@@ -62,7 +63,7 @@ export class LinkTracker {
       if (splits === null) {
         splits = new Map();
         for (const p of f.positions) {
-          const from = p.kind === 'Position' && p.magic === magic ? splitFrom(p.comment) : null;
+          const from = p.kind === 'Position' && p.magic === magic ? splitFromComment(p.comment) : null;
           if (from !== null) splits.set(from, p);
         }
       }
@@ -174,12 +175,6 @@ export class LinkTracker {
     }
     if (reads.length > 0) await Promise.all(reads);
   }
-}
-
-/** The ticket an MT4 row was split from by a partial close (`from #123`), or null. */
-function splitFrom(comment: string): number | null {
-  const m = /from #(\d+)/.exec(comment);
-  return m?.[1] === undefined ? null : Number(m[1]);
 }
 
 /** Rows by ticket, built once per positions list (the cache replaces the whole list on every frame). */

@@ -8,7 +8,7 @@ import { describeMismatch, proveCopy } from '../domain/copy-proof.js';
 import type { CopyLink } from '../domain/ledger.js';
 import type { LegPlan } from '../domain/plan.js';
 import { splitFromComment, unsettledTickets } from '../domain/detect.js';
-import { reconcile } from '../domain/reconcile.js';
+import { reconcile, splitSuccessors } from '../domain/reconcile.js';
 import type { ReconcileAction, ReconcileFollowerInput } from '../domain/reconcile.js';
 import type { OpenedOrder } from '../domain/trading.js';
 import { applyExecution } from './apply-results.js';
@@ -102,11 +102,7 @@ export class Reconciler {
     }
     // An MT4 rest reopened under a new ticket while the stream did not show it (down, or before a restart): its
     // copies' links move to it, as the live path does (LinkTracker.followMasterSplits).
-    const live = new Set(masterRows.map((r) => r.ticket));
-    const splits = masterRows.flatMap((r) => {
-      const from = r.kind === 'Position' ? splitFromComment(r.comment) : null;
-      return from !== null && !live.has(from) ? [{ from, to: r.ticket }] : [];
-    });
+    const splits = [...splitSuccessors(masterRows)].map(([from, to]) => ({ from, to }));
     if (splits.length > 0 && options.apply && engine.links.followMasterSplits(masterId, splits)) engine.state.changed();
     const inputs: ReconcileFollowerInput[] = [];
     await Promise.all(
