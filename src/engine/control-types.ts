@@ -71,6 +71,29 @@ export interface StatusView {
   copyLagMs: { p50: number | null; p99: number | null; samples: number };
   lastMasterEventAt: number | null;
   pendingLegs: number;
+  /** Cluster mode only: the workers, their partitions and leases, and how far each is behind. */
+  cluster?: ClusterStatusView;
+}
+
+/** What /status shows of a cluster (src/cluster). */
+export interface ClusterStatusView {
+  partitions: number;
+  configVersion: number;
+  /** Partitions no live worker holds right now. */
+  unowned: number[];
+  workers: {
+    id: string;
+    version: string;
+    /** Age of its last heartbeat: a worker that stopped renewing shows here first. */
+    heartbeatAgeMs: number;
+    stale: boolean;
+    refused: string | null;
+    feeds: string[];
+    partitions: { partition: number; followers: number; unacked: number; leaseLeftMs: number }[];
+  }[];
+  /** Entries of each master stream not yet acknowledged by every partition that reads it. */
+  streamLag: { masterId: string; pending: number; length: number }[];
+  deadLetters: number;
 }
 
 /**

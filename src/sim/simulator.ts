@@ -72,6 +72,8 @@ export interface RequestEvent {
   method: string;
   route: string;
   status: number;
+  /** The client's User-Agent header ('' when absent): which process sent it, when several share one API key. */
+  userAgent: string;
   t: bigint;
 }
 
@@ -482,10 +484,10 @@ export class Simulator implements AccountSink, HubHost {
     this.events.emit('orderReceived', ev);
   }
 
-  emitRequest(method: string, route: string, status: number): void {
+  emitRequest(method: string, route: string, status: number, userAgent?: string): void {
     this.stats.request(`${method} ${route}`);
     if (this.events.listenerCount('request') === 0) return;
-    const ev: RequestEvent = { method, route, status, t: process.hrtime.bigint() };
+    const ev: RequestEvent = { method, route, status, userAgent: userAgent ?? '', t: process.hrtime.bigint() };
     this.events.emit('request', ev);
   }
 

@@ -60,6 +60,21 @@ export function formatBrokerHealth(h: BrokerHealth): string[] {
   return lines;
 }
 
+function formatClusterStatus(c: NonNullable<StatusView['cluster']>): string[] {
+  const lines = [b(`Cluster`) + ` · ${c.partitions} partitions · config v${c.configVersion}`];
+  if (c.unowned.length > 0) lines.push(`⚠️ ${b('Unowned partitions')}: ${c.unowned.join(', ')} (no worker holds them: their followers are not copied)`);
+  if (c.workers.length === 0) lines.push('⚠️ <i>no workers</i>');
+  for (const w of c.workers) {
+    const parts = w.partitions.map((p) => `${p.partition}`).join(',') || '—';
+    const unacked = w.partitions.reduce((n, p) => n + p.unacked, 0);
+    const state = w.refused !== null ? `⛔ ${escapeHtml(w.refused)}` : w.stale ? `⚠️ ${b('not renewing')} (last heartbeat ${fmtDuration(w.heartbeatAgeMs)} ago)` : `heartbeat ${fmtDuration(w.heartbeatAgeMs)} ago`;
+    lines.push(`${dot(!w.stale && w.refused === null)} ${code(w.id)} v${escapeHtml(w.version)} · partitions ${parts}${w.feeds.length > 0 ? ` · feeds ${w.feeds.length}` : ''}${unacked > 0 ? ` · ${unacked} unacked` : ''} · ${state}`);
+  }
+  for (const s of c.streamLag) if (s.pending > 0) lines.push(`Stream lag ${code(shortId(s.masterId))}: ${s.pending} entries pending`);
+  if (c.deadLetters > 0) lines.push(`⚠️ Dead-letter stream: ${c.deadLetters} unreadable entries`);
+  return lines;
+}
+
 export function formatStatus(s: StatusView, now: number, broker?: BrokerHealth): string {
   const lines: string[] = [];
   if (s.halted !== null) lines.push(`🛑 ${b('Copying halted')}: ${escapeHtml(s.halted)}`);
@@ -85,6 +100,7 @@ export function formatStatus(s: StatusView, now: number, broker?: BrokerHealth):
     const paused = f.paused ? ` ⏸ paused${f.pausedReason === null ? '' : ` (${escapeHtml(f.pausedReason)})`}` : '';
     lines.push(`${dot(f.streaming)} ${b(f.name)} ${code(shortId(f.id))}${paused} · ${f.openCopies} open copies`);
   }
+  if (s.cluster !== undefined) lines.push('', ...formatClusterStatus(s.cluster));
   if (broker !== undefined) lines.push('', ...formatBrokerHealth(broker));
   lines.push('', `<i>as of ${fmtDateTime(now)}</i>`);
   return lines.join('\n');

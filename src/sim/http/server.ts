@@ -25,7 +25,7 @@ export function handleRequest(sim: Simulator, req: IncomingMessage, res: ServerR
     }
   }
   work.then(
-    (route) => sim.emitRequest(method, route, res.statusCode),
+    (route) => sim.emitRequest(method, route, res.statusCode, req.headers['user-agent']),
     (err: unknown) => {
       if (!res.headersSent) sendJson(res, 500, { error: 'internal', detail: err instanceof Error ? err.message : String(err) });
       else res.destroy();

@@ -1,0 +1,75 @@
+/**
+ * The control API in cluster mode: everything the single-process control API does (same validation, same refusals,
+ * same replies), over the control process's engine, except what sends orders. Reconcile and close-all are forwarded
+ * to the worker that owns the follower's partition (one writer per follower), and /status gains the cluster view.
+ */
+import { randomUUID } from 'node:crypto';
+import type { Redis } from 'ioredis';
+import { RejectedError } from '../domain/errors.js';
+import type { CloseAllResult, ClusterStatusView, ControlApi, StatusView } from '../engine/control-types.js';
+import type { ReconcileReport } from '../engine/events.js';
+import type { ClusterKeys } from './keys.js';
+import type { CommandReply, PartitionCommand } from './partition-commands.js';
+import { partitionOf } from './partitioning.js';
+
+export interface ClusterControlDeps {
+  inner: ControlApi;
+  redis: Redis;
+  keys: ClusterKeys;
+  partitions: () => number;
+  /** Partitions that have followers now. */
+  activePartitions: () => number[];
+  cluster: () => ClusterStatusView;
+  /** How long a forwarded command may take before the caller is told it has no answer. */
+  commandTimeoutMs: number;
+}
+
+type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
+
+async function forward(deps: ClusterControlDeps, partition: number, command: DistributiveOmit<PartitionCommand, 'id'>): Promise<unknown> {
+  const id = randomUUID();
+  const replies = deps.redis.duplicate();
+  try {
+    await deps.redis.lpush(deps.keys.commands(partition), JSON.stringify({ ...command, id }));
+    const got = await replies.blpop(deps.keys.reply(id), Math.max(1, Math.ceil(deps.commandTimeoutMs / 1000)));
+    if (got === null) {
+      throw new RejectedError(
+        'worker_no_answer',
+        `No worker answered for partition ${partition} within ${Math.round(deps.commandTimeoutMs / 1000)} s (starting, or gone). Whether it ran is unknown: check /positions and /status before trying again.`,
+      );
+    }
+    const reply = JSON.parse(got[1]) as CommandReply;
+    if (!reply.ok) throw new RejectedError(reply.code, reply.message);
+    return reply.value;
+  } finally {
+    replies.disconnect();
+  }
+}
+
+export function createClusterControl(deps: ClusterControlDeps): ControlApi {
+  const inner = deps.inner;
+  const overrides: Partial<ControlApi> = {
+    async reconcile(options): Promise<ReconcileReport> {
+      if (options.followerId !== undefined) {
+        inner.follower(options.followerId);
+        return (await forward(deps, partitionOf(options.followerId, deps.partitions()), { op: 'reconcile', followerId: options.followerId, apply: options.apply })) as ReconcileReport;
+      }
+      const reports = (await Promise.all(deps.activePartitions().map((p) => forward(deps, p, { op: 'reconcile', apply: options.apply })))) as ReconcileReport[];
+      return { dryRun: !options.apply, followers: reports.flatMap((r) => r.followers) };
+    },
+    async closeAll(followerId): Promise<CloseAllResult> {
+      inner.follower(followerId);
+      return (await forward(deps, partitionOf(followerId, deps.partitions()), { op: 'closeAll', followerId })) as CloseAllResult;
+    },
+    status(): StatusView {
+      return { ...inner.status(), cluster: deps.cluster() };
+    },
+  };
+  return new Proxy(inner, {
+    get(target, prop, receiver) {
+      if (typeof prop === 'string' && prop in overrides) return overrides[prop as keyof ControlApi];
+      const value: unknown = Reflect.get(target, prop, receiver);
+      return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(target) : value;
+    },
+  });
+}

@@ -1,0 +1,208 @@
+/**
+ * The control process of a cluster: the Telegram bot (or the terminal chat), the Mini App and the control API, and
+ * the single writer of the configuration. Exactly one is active: it holds the control lease; a second one waits on
+ * stand-by and takes over when the first dies (its lease expires). It never sends an order: reconcile and close-all
+ * are forwarded to the owner of the follower's partition, and alerts come from the workers over the alerts stream.
+ */
+import { hostname } from 'node:os';
+import { randomBytes } from 'node:crypto';
+import { join } from 'node:path';
+import { mkdir } from 'node:fs/promises';
+import type { Logger as PinoLogger } from 'pino';
+import type { AppContext, FrontEnd, RunningApp } from '../app.js';
+import { engineOptionsFrom } from '../app.js';
+import { EventBacklog } from '../bot/event-backlog.js';
+import type { Config } from '../config.js';
+import { systemClock } from '../engine/clock.js';
+import { EventBus } from '../engine/event-bus.js';
+import type { CopierEvent } from '../engine/events.js';
+import type { ClusterStatusView } from '../engine/control-types.js';
+import { createEngine } from '../engine/index.js';
+import type { Engine } from '../engine/index.js';
+import { FxSocketClient } from '../fxsocket/index.js';
+import { openStore } from '../store/index.js';
+import { AlertConsumer } from './alert-consumer.js';
+import { createClusterControl } from './cluster-control.js';
+import { readClusterStatus } from './cluster-status.js';
+import type { ClusterConfig } from './config.js';
+import { readConfig, writeConfig } from './config-doc.js';
+import type { ConfigDocument } from './config-doc.js';
+import { ControlBroker } from './control-broker.js';
+import { ControlState } from './control-state.js';
+import { clusterKeys } from './keys.js';
+import { Lease } from './lease.js';
+import { partitionOf } from './partitioning.js';
+import { connectRedis } from './redis.js';
+import { buildVersion } from './version.js';
+
+export interface ControlProcessOptions {
+  /** Called when the lease is lost while active: the process must stop (a stand-by one takes over). */
+  onLeaseLost(reason: string): void;
+  /** Called once while waiting on stand-by. */
+  onStandby?(holder: string): void;
+}
+
+export async function startClusterControl(
+  config: Config,
+  cluster: ClusterConfig,
+  log: PinoLogger,
+  frontEnd: (ctx: AppContext) => Promise<FrontEnd>,
+  options: ControlProcessOptions,
+): Promise<RunningApp> {
+  if (config.apiKey === null) throw new Error('cluster mode needs FXSOCKET_API_KEY: every process must reach the same FxSocket (npm run cluster starts a simulator for it)');
+  const cleanups: (() => Promise<void>)[] = [];
+  const unwind = async () => {
+    for (const c of cleanups.reverse()) await c().catch(() => undefined);
+  };
+  try {
+    const redis = await connectRedis(cluster.redisUrl, { name: 'fxmirror-control' });
+    cleanups.push(async () => redis.disconnect());
+    const keys = clusterKeys(cluster.prefix);
+    const version = buildVersion();
+    const id = `control-${hostname().replace(/[^A-Za-z0-9_.-]/g, '') || 'host'}-${process.pid}-${randomBytes(3).toString('hex')}`;
+    const lease = new Lease({ redis, key: keys.controlLease, holder: id, timing: { ttlMs: cluster.leaseMs, renewMs: cluster.renewMs } });
+    let told = false;
+    while ((await lease.tryAcquire()) === null) {
+      if (!told) {
+        told = true;
+        const holder = (await redis.get(keys.controlLease)) ?? '?';
+        log.warn({ holder }, 'another control process is active; waiting on stand-by');
+        options.onStandby?.(holder);
+      }
+      await new Promise((r) => setTimeout(r, cluster.renewMs));
+    }
+    log.info({ id, token: lease.token }, 'control lease taken: this is the active control process');
+    const renew = setInterval(() => {
+      void lease.renew().then((ok) => {
+        if (!ok && !lease.held) options.onLeaseLost('the control lease could not be renewed');
+      });
+    }, cluster.renewMs);
+    cleanups.push(async () => {
+      clearInterval(renew);
+      await lease.release();
+    });
+
+    let doc: ConfigDocument | null = await readConfig(redis, keys.config);
+    if (doc === null) {
+      doc = { version: 1, writer: version, partitions: cluster.partitions, masters: [], followers: [] };
+      await writeConfig(redis, keys.config, lease, doc);
+    } else {
+      if (doc.partitions !== cluster.partitions) {
+        log.warn({ stored: doc.partitions, configured: cluster.partitions }, 'FXMIRROR_PARTITIONS differs from the cluster state; the stored count is kept (followers are hashed over it)');
+      }
+      if (doc.writer !== version) {
+        // This control process's version becomes the cluster's: workers of the old one stop taking partitions.
+        doc = { ...doc, version: doc.version + 1, writer: version };
+        await writeConfig(redis, keys.config, lease, doc);
+      }
+    }
+
+    // Users and Mini App sessions live in the control process's own store.
+    const dataDir = join(config.dataDir, 'control');
+    await mkdir(dataDir, { recursive: true });
+    const store = await openStore({ dataDir, writeDelayMs: 200, log: log.child({ component: 'store' }) });
+    cleanups.push(() => store.close());
+    const client = new FxSocketClient({ apiKey: config.apiKey, apiUrl: config.apiUrl, insecureTls: config.insecureTls });
+    cleanups.push(() => client.close());
+    const state = new ControlState({ redis, keys, lease, writer: version }, doc);
+    const engine = createEngine({
+      broker: new ControlBroker(client, (accountId) => state.data.masters.some((m) => m.accountId === accountId)),
+      state,
+      clock: systemClock,
+      log: log.child({ component: 'control-engine' }),
+      options: engineOptionsFrom(config),
+    });
+    const runtime = engine.runtime;
+    // The engine is not started: it copies nothing here. Only its caches are filled, for the control API's views.
+    for (const a of await client.listAccounts()) runtime.accounts.set(a.id, a);
+    await Promise.all(state.data.followers.map((f) => runtime.startFollower(f.accountId).catch((e: unknown) => log.warn({ followerId: f.accountId, err: String(e) }, 'follower cache not started'))));
+    await Promise.all(state.data.masters.map((m) => runtime.startMaster(m.accountId)));
+    cleanups.push(async () => {
+      for (const id of [...runtime.followers.keys()]) await runtime.stopFollower(id);
+      for (const id of [...runtime.masters.keys()]) await runtime.stopMaster(id);
+    });
+
+    let clusterView: ClusterStatusView = { partitions: state.partitions, configVersion: state.version, unowned: [], workers: [], streamLag: [], deadLetters: 0 };
+    const refresh = async () => {
+      clusterView = await readClusterStatus(redis, keys, {
+        partitions: state.partitions,
+        configVersion: state.version,
+        masters: state.data.masters.map((m) => m.accountId),
+        leaseMs: cluster.leaseMs,
+        now: Date.now(),
+      });
+    };
+    await refresh().catch(() => undefined);
+    const statusTimer = setInterval(() => void refresh().catch(() => undefined), 1_000);
+    const journalTimer = setInterval(() => void state.refreshFromPartitions().catch(() => undefined), 3_000);
+    await state.refreshFromPartitions().catch(() => undefined);
+    cleanups.push(async () => {
+      clearInterval(statusTimer);
+      clearInterval(journalTimer);
+    });
+
+    const bus = new EventBus((error) => log.error({ err: String(error) }, 'event listener failed'));
+    const backlog = new EventBacklog({ source: (listener) => bus.subscribe(listener), log: log.child({ component: 'events' }) });
+    cleanups.push(async () => backlog.close());
+    const onAlert = (event: CopierEvent) => {
+      if (event.type === 'follower_paused') {
+        // A worker's rule paused a follower: the control process is the one writer of that configuration.
+        const f = state.data.followers.find((x) => x.accountId === event.followerId);
+        if (f && !f.paused) {
+          f.paused = true;
+          f.pausedReason = event.reason;
+          void state.flush().catch((e: unknown) => log.error({ err: String(e) }, 'pause could not be saved'));
+        }
+      }
+      bus.emit(event);
+    };
+    const alerts = new AlertConsumer({
+      redis,
+      reader: redis.duplicate(),
+      keys,
+      consumer: id,
+      waitMs: cluster.aggregateMs,
+      expectedPartitions: (masterId) =>
+        new Set(state.data.followers.filter((f) => f.masters.includes(masterId) && !f.paused).map((f) => partitionOf(f.accountId, state.partitions))),
+      deliver: onAlert,
+      log,
+    });
+    await alerts.start();
+    cleanups.push(() => alerts.stop());
+
+    // Redis outages: workers stop sending once their leases lapse; say so when it is back.
+    let downSince: number | null = null;
+    redis.on('close', () => void (downSince ??= Date.now()));
+    redis.on('ready', () => {
+      if (downSince === null) return;
+      const seconds = Math.round((Date.now() - downSince) / 1000);
+      downSince = null;
+      bus.emit({
+        type: 'halted',
+        at: Date.now(),
+        reason: 'redis_unavailable',
+        message: `Redis was unreachable for ${seconds} s. Workers whose leases lapsed sent nothing meanwhile; they take their partitions back, settle unknown outcomes and reconcile, and copying resumes.`,
+      });
+    });
+
+    const control = createClusterControl({
+      inner: engine.control,
+      redis,
+      keys,
+      partitions: () => state.partitions,
+      activePartitions: () => [...new Set(state.data.followers.map((f) => partitionOf(f.accountId, state.partitions)))].sort((a, b) => a - b),
+      cluster: () => clusterView,
+      commandTimeoutMs: 60_000,
+    });
+    const controlEngine: Engine = { ...engine, control, events: { subscribe: (l) => bus.subscribe(l) }, start: async () => undefined, stop: async () => undefined };
+    const secrets = [config.apiKey, config.botToken].filter((s): s is string => typeof s === 'string' && s.length > 0);
+    const ctx: AppContext = { config, engine: controlEngine, store, log, sim: null, secrets, events: backlog.subscribe, brokerHealth: () => client.stats() };
+    const fe = await frontEnd(ctx);
+    cleanups.push(() => fe.stop());
+    let stopping: Promise<void> | null = null;
+    return { ...ctx, frontEnd: fe, stop: () => (stopping ??= unwind()) };
+  } catch (error) {
+    await unwind();
+    throw error;
+  }
+}

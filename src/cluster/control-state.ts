@@ -1,0 +1,86 @@
+/**
+ * The control process's engine state: the configuration part is the cluster's config document in Redis (written only
+ * under the control lease, one new version per change); the journal and master history are a read-only merge of the
+ * partitions' states, refreshed in the background for /history, /why, the reports and sizing previews.
+ */
+import type { Redis } from 'ioredis';
+import type { EngineState, StatePort } from '../engine/ports.js';
+import type { ConfigDocument } from './config-doc.js';
+import { writeConfig } from './config-doc.js';
+import type { Lease } from './lease.js';
+import { loadPartitionState } from './partition-state.js';
+import type { ClusterKeys } from './keys.js';
+
+export class ControlState implements StatePort {
+  readonly data: EngineState;
+  private ok = true;
+  private readonly errorListeners: ((error: Error) => void)[] = [];
+  private doc: ConfigDocument;
+  private lastWritten: string;
+  private writing: Promise<void> = Promise.resolve();
+
+  constructor(
+    private readonly deps: { redis: Redis; keys: ClusterKeys; lease: Lease; writer: string },
+    doc: ConfigDocument,
+  ) {
+    this.doc = doc;
+    this.data = { masters: structuredClone(doc.masters), followers: structuredClone(doc.followers), links: [], processed: {}, pending: [], journal: [], daily: {}, masterHistory: {} };
+    this.lastWritten = this.configText();
+  }
+
+  get version(): number {
+    return this.doc.version;
+  }
+
+  get partitions(): number {
+    return this.doc.partitions;
+  }
+
+  get healthy(): boolean {
+    return this.ok;
+  }
+
+  onError(listener: (error: Error) => void): void {
+    this.errorListeners.push(listener);
+  }
+
+  private configText(): string {
+    return JSON.stringify({ masters: this.data.masters, followers: this.data.followers });
+  }
+
+  /** Configuration changes are written by `flush` (the control API flushes before it answers). */
+  changed(): void {}
+
+  flush(): Promise<void> {
+    const next = this.writing.then(async () => {
+      const text = this.configText();
+      if (text === this.lastWritten) return;
+      const doc: ConfigDocument = { ...this.doc, version: this.doc.version + 1, writer: this.deps.writer, masters: structuredClone(this.data.masters), followers: structuredClone(this.data.followers) };
+      await writeConfig(this.deps.redis, this.deps.keys.config, this.deps.lease, doc);
+      this.doc = doc;
+      this.lastWritten = text;
+    });
+    this.writing = next.catch(() => undefined);
+    return next;
+  }
+
+  /** Replaces the journal and master history with the partitions' (newest rows last). */
+  async refreshFromPartitions(): Promise<void> {
+    const journal: EngineState['journal'] = [];
+    const history: EngineState['masterHistory'] = {};
+    for (let p = 0; p < this.doc.partitions; p++) {
+      const s = await loadPartitionState(this.deps.redis, this.deps.keys.partitionState(p), p).catch(() => null);
+      if (s === null) continue;
+      journal.push(...s.journal);
+      for (const [m, rows] of Object.entries(s.masterHistory)) {
+        const have = history[m] ?? [];
+        const seen = new Set(have.map((r) => `${r.position}:${r.at}`));
+        history[m] = [...have, ...rows.filter((r) => !seen.has(`${r.position}:${r.at}`))].sort((a, b) => a.at - b.at);
+      }
+    }
+    journal.sort((a, b) => a.at - b.at);
+    this.data.journal.splice(0, this.data.journal.length, ...journal);
+    for (const k of Object.keys(this.data.masterHistory)) delete this.data.masterHistory[k];
+    Object.assign(this.data.masterHistory, history);
+  }
+}

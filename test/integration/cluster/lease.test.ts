@@ -1,0 +1,144 @@
+/**
+ * Leases and fenced writes against a real redis-server (started here on a free port, its own directory).
+ */
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Redis } from 'ioredis';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { connectRedis } from '../../../src/cluster/redis.js';
+import { Lease } from '../../../src/cluster/lease.js';
+import { RedisPartitionState, loadPartitionState } from '../../../src/cluster/partition-state.js';
+import { FencedBroker, partitionKey } from '../../../src/cluster/fenced-broker.js';
+import type { BrokerPort } from '../../../src/engine/ports.js';
+import { startLocalRedis } from '../../../src/cluster/local/redis-server.js';
+import type { LocalRedis } from '../../../src/cluster/local/redis-server.js';
+
+let server: LocalRedis;
+let redis: Redis;
+let dir: string;
+
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'fxm-lease-'));
+  server = await startLocalRedis(dir);
+  redis = await connectRedis(server.url);
+});
+afterAll(async () => {
+  redis?.disconnect();
+  await server?.stop();
+  await rm(dir, { recursive: true, force: true });
+});
+
+describe('fenced leases on Redis', () => {
+  it('grants one holder at a time, with a token that only grows', async () => {
+    const a = new Lease({ redis, key: 't:lease:1', holder: 'a', timing: { ttlMs: 600, renewMs: 100 } });
+    const b = new Lease({ redis, key: 't:lease:1', holder: 'b', timing: { ttlMs: 600, renewMs: 100 } });
+    const ta = await a.tryAcquire();
+    expect(ta).toBeGreaterThan(0);
+    expect(await b.tryAcquire()).toBeNull();
+    await new Promise((r) => setTimeout(r, 700));
+    expect(a.held).toBe(false);
+    expect(a.canWriteFor(1)).toBe(false);
+    const tb = await b.tryAcquire();
+    expect(tb).toBeGreaterThan(ta ?? 0);
+    // The old holder cannot renew a lease that is someone else's now.
+    expect(await a.renew()).toBe(false);
+    expect(await b.renew()).toBe(true);
+  });
+
+  it('refuses an operation that would outlive the lease', async () => {
+    const a = new Lease({ redis, key: 't:lease:2', holder: 'a', timing: { ttlMs: 1_000, renewMs: 100 } });
+    await a.tryAcquire();
+    expect(a.canWriteFor(500)).toBe(true);
+    expect(a.canWriteFor(1_500)).toBe(false);
+  });
+
+  it('refuses a state write from a worker whose partition was taken over, and keeps the new owner’s state', async () => {
+    const timing = { ttlMs: 400, renewMs: 100 };
+    const old = new Lease({ redis, key: 't:lease:p', holder: 'old', timing });
+    await old.tryAcquire();
+    const empty = { masters: [], followers: [], links: [], processed: {}, pending: [], journal: [], daily: {}, masterHistory: {} };
+    const stale = new RedisPartitionState({ redis, key: 't:state:p', partition: 0, lease: old, writeDelayMs: 10 }, structuredClone(empty));
+    await new Promise((r) => setTimeout(r, 450));
+    const fresh = new Lease({ redis, key: 't:lease:p', holder: 'new', timing });
+    expect(await fresh.tryAcquire()).not.toBeNull();
+    const owner = new RedisPartitionState({ redis, key: 't:state:p', partition: 0, lease: fresh, writeDelayMs: 10 }, structuredClone(empty));
+    owner.data.processed['m'] = [{ eventId: 'd1', at: 1 }];
+    owner.changed();
+    await owner.flush();
+    stale.data.processed['m'] = [{ eventId: 'stale', at: 2 }];
+    stale.changed();
+    await expect(stale.flush()).rejects.toThrow(/held by another worker/);
+    expect(stale.healthy).toBe(false);
+    const stored = await loadPartitionState(redis, 't:state:p', 0);
+    expect(stored.processed['m']).toEqual([{ eventId: 'd1', at: 1 }]);
+  });
+
+  it('sends no order once the lease would not outlive the call, and keys each partition’s batches apart', async () => {
+    const lease = new Lease({ redis, key: 't:lease:fb', holder: 'a', timing: { ttlMs: 600, renewMs: 100 } });
+    await lease.tryAcquire();
+    const sent: string[] = [];
+    const inner = {
+      placeOrders: async (_r: unknown, o: { idempotencyKey?: string }) => {
+        sent.push(o.idempotencyKey ?? '');
+        return { batch_id: 'b', idempotent_replay: false, summary: { requested: 0, filled: 0, failed: 0, unknown: 0 }, results: [] };
+      },
+    } as unknown as BrokerPort;
+    const broker = new FencedBroker({ inner, lease, partition: 3, maxCallMs: 200, isMaster: () => false, masterStream: () => { throw new Error('unused'); } });
+    await broker.placeOrders({ orders: [] }, { idempotencyKey: 'fxm:m:o:d1' });
+    expect(sent).toEqual(['p3.fxm:m:o:d1']);
+    await new Promise((r) => setTimeout(r, 450));
+    // 150 ms of lease left, a call may take 200 ms: refused before anything is sent.
+    expect(() => broker.placeOrders({ orders: [] }, { idempotencyKey: 'fxm:m:o:d2' })).toThrow(/lease .* is not held any more.*nothing was sent/);
+    expect(sent).toHaveLength(1);
+    expect(partitionKey(1, 'x'.repeat(200)).length).toBeLessThanOrEqual(128);
+    expect(partitionKey(1, 'x'.repeat(200))).toBe(partitionKey(1, 'x'.repeat(200)));
+  });
+
+  it('moves an unreadable master stream entry to the dead-letter stream and goes on', async () => {
+    const { RedisMasterStream } = await import('../../../src/cluster/master-stream.js');
+    const { encodeMasterEvent } = await import('../../../src/cluster/wire.js');
+    const key = 't:stream:m';
+    await redis.xadd(key, '*', ...encodeMasterEvent({ type: 'positions', data: [] }, 1));
+    const events: string[] = [];
+    const stream = new RedisMasterStream({
+      reader: redis.duplicate(),
+      redis,
+      masterId: 'm',
+      streamKey: key,
+      group: 'p0',
+      consumer: 'c1',
+      deadLetterKey: 't:dead',
+      sink: { durable: async () => undefined },
+      log: { debug() {}, info() {}, warn() {}, error() {}, child() { return this; } },
+      blockMs: 100,
+    });
+    stream.onEvent((e) => events.push(e.type));
+    stream.start();
+    await new Promise((r) => setTimeout(r, 200));
+    const badId = await redis.xadd(key, '*', 'v', '99', 'e', '{}');
+    await redis.xadd(key, '*', ...encodeMasterEvent({ type: 'account', data: { balance: 1, equity: 1, margin: 0, freeMargin: 1, marginLevel: 0, profit: 0, currency: 'USD', leverage: 100 } as never }, 2));
+    for (let i = 0; i < 50 && !events.includes('account'); i++) await new Promise((r) => setTimeout(r, 50));
+    await stream.close();
+    expect(events).toContain('account');
+    const dead = (await redis.xrange('t:dead', '-', '+')) as [string, string[]][];
+    expect(dead).toHaveLength(1);
+    expect(dead[0]?.[1]).toEqual(expect.arrayContaining(['id', badId, 'reason', expect.stringMatching(/unknown version "99"/)]));
+    // Acknowledged: nothing of it stays pending for a next owner to trip over.
+    const pending = (await redis.xpending(key, 'p0')) as [number];
+    expect(pending[0]).toBe(0);
+  });
+
+  it('says clearly when Redis cannot be reached, without the password', async () => {
+    await expect(connectRedis('redis://:hunter2@127.0.0.1:1', { connectTimeoutMs: 300 })).rejects.toThrow(/cannot be reached.*unset FXMIRROR_REDIS_URL/);
+    await expect(connectRedis('redis://:hunter2@127.0.0.1:1', { connectTimeoutMs: 300 })).rejects.not.toThrow(/hunter2/);
+    await expect(connectRedis('http://x')).rejects.toThrow(/redis:\/\/ or rediss:\/\//);
+  });
+
+  it('rejects a corrupt partition state with the key named', async () => {
+    await redis.set('t:state:bad', '{"version":1,"partition":0}');
+    await expect(loadPartitionState(redis, 't:state:bad', 0)).rejects.toThrow(/t:state:bad.*not valid/);
+    await redis.set('t:state:bad', '{oops');
+    await expect(loadPartitionState(redis, 't:state:bad', 0)).rejects.toThrow(/not valid JSON/);
+  });
+});
