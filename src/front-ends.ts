@@ -3,6 +3,7 @@
  * otherwise the same bot in the terminal (each typed line is an update, buttons are numbered choices). Beside the
  * chat, the Mini App (src/webapp) when the configuration turns it on; its changes are announced in the chat.
  */
+import { join } from 'node:path';
 import type { AppContext, FrontEnd } from './app.js';
 import { setWebAppMenuButton } from './bot/features/webapp.js';
 import type { WebAppLink } from './bot/features/webapp.js';
@@ -56,6 +57,8 @@ export async function consoleFrontEnd(ctx: AppContext, webApp: WebAppLink | null
     admins: ctx.config.admins.length > 0 ? ctx.config.admins : [1],
     log: ctx.log.child({ component: 'bot' }),
     clock: systemClock,
+    // Charts sent as photos are written here; the demo keeps its files under data/demo, as app.ts does its state.
+    photoDir: join(ctx.config.dataDir, ...(ctx.sim === null ? [] : ['demo']), 'charts'),
     bot: { brokerHealth: ctx.brokerHealth, webApp },
   });
   // Reading stops at end of input (Ctrl-D, or no terminal at all); copying goes on until SIGINT/SIGTERM.

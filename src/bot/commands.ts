@@ -21,7 +21,7 @@ export interface CommandSpec {
 /** The order commands appear in /help and the menus. */
 const ORDER = [
   'start', 'help', 'whoami', 'status', 'app', 'accounts', 'positions', 'history', 'why',
-  'profit', 'daily', 'weekly', 'monthly', 'performance', 'quality', 'alerts',
+  'profit', 'daily', 'weekly', 'monthly', 'performance', 'quality', 'chart', 'alerts',
   'pause', 'resume', 'follow', 'unfollow', 'multiplier', 'sizing', 'map', 'filter', 'risk',
   'reconcile', 'closeall', 'master', 'users',
 ];

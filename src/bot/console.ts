@@ -2,8 +2,12 @@
  * The console transport: without a token the SAME bot runs in the terminal as the first admin. Each typed line
  * becomes a synthetic Update fed to `bot.handleUpdate`; outgoing API calls are answered locally and printed (HTML
  * turned into text); inline buttons show as numbered choices `[1] Apply  [2] Cancel`, picked by typing the number.
- * Alerts print too (they go through the same outbox and API).
+ * Alerts print too (they go through the same outbox and API). A photo (a chart) cannot print: its PNG is written to
+ * `photoDir` and the path printed with the caption, so it opens in any image viewer.
  */
+import { mkdir, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import type { Readable, Writable } from 'node:stream';
 import type { BotOptions, FxBot } from './create-bot.js';
@@ -28,6 +32,8 @@ export interface ConsoleBotOptions {
   input?: Readable;
   /** Where to print (default stdout). */
   output?: Writable;
+  /** Where photos (charts) are written, e.g. `<data dir>/charts` (default `<os temp>/fxmirror-charts`). */
+  photoDir?: string;
   /** Extra bot options (confirmation TTL, …). */
   bot?: Partial<Pick<BotOptions, 'confirmTtlMs' | 'staleMs' | 'outbox' | 'brokerHealth' | 'webApp'>>;
 }
@@ -55,6 +61,8 @@ export function createConsoleBot(options: ConsoleBotOptions): ConsoleBot {
   let choices: { data: string; messageId: number }[] = [];
   let handling = false;
   const write = (text: string): void => void output.write(text.endsWith('\n') ? text : `${text}\n`);
+  const photoDir = options.photoDir ?? join(tmpdir(), 'fxmirror-charts');
+  let photos = Promise.resolve();
 
   const print = (call: ApiCall, message: BotMessage | null): void => {
     switch (call.method) {
@@ -73,6 +81,27 @@ export function createConsoleBot(options: ConsoleBotOptions): ConsoleBot {
           choices = buttons.map((b) => ({ data: b.data, messageId: message.messageId }));
           write(buttons.map((b, idx) => `[${idx + 1}] ${b.text}`).join('  '));
         }
+        return;
+      }
+      case 'sendPhoto': {
+        if (message?.photo === undefined) return;
+        const photo = message.photo;
+        const to = message.chatId === userId ? '' : ` → chat ${message.chatId}`;
+        const head = `── bot photo${to}${message.silent ? ' (silent)' : ''} `;
+        // Written in order, and printed once on disk: the path printed is a file that exists.
+        const file = join(photoDir, `${message.messageId}-${photo.filename}`);
+        photos = photos.then(async () => {
+          try {
+            await mkdir(photoDir, { recursive: true });
+            await writeFile(file, photo.bytes);
+            write(`${head}${'─'.repeat(Math.max(4, 60 - head.length))}`);
+            if (message.text !== '') write(htmlToText(message.text));
+            write(`🖼 ${photo.bytes.length} bytes PNG: ${file}`);
+          } catch (err) {
+            write(`${head}\n(the picture could not be written to ${photoDir}: ${err instanceof Error ? err.message : String(err)})`);
+          }
+        });
+        if (handling && message.chatId === userId) choices = [];
         return;
       }
       case 'answerCallbackQuery': {
@@ -116,6 +145,7 @@ export function createConsoleBot(options: ConsoleBotOptions): ConsoleBot {
         handling = false;
       }
       if (pick === undefined && /^\d+$/.test(text)) write('(no such choice)');
+      await photos;
       fx.notifier.drainNow();
     });
     return chain;
@@ -146,6 +176,7 @@ export function createConsoleBot(options: ConsoleBotOptions): ConsoleBot {
       closeReader?.();
       if (typeof unsubscribe === 'function') unsubscribe();
       await chain;
+      await photos;
       fx.notifier.stop();
       fx.reporter.stop();
       await fx.outbox.stop(2_000);

@@ -7,12 +7,15 @@ import { Bot } from 'grammy';
 import type { Transformer } from 'grammy';
 import type { UserFromGetMe } from 'grammy/types';
 import { commandOf, UnknownReporter, authMiddleware, seedAdmins } from './auth.js';
+import { ReportCharts } from '../charts/report-charts.js';
 import { CommandRegistry } from './commands.js';
 import { ConfirmStore } from './confirm.js';
+import { DailyCharts } from './daily-charts.js';
 import { DeniedError, userOf } from './context.js';
 import type { BotContext } from './context.js';
 import { accountsFeature } from './features/accounts.js';
 import { alertsFeature } from './features/alerts.js';
+import { chartFeature } from './features/chart.js';
 import { closeAllFeature } from './features/closeall.js';
 import { filterFeature } from './features/filter.js';
 import { followFeature } from './features/follow.js';
@@ -90,6 +93,8 @@ export interface FxBot {
   kit: Kit;
   outbox: Outbox;
   notifier: Notifier;
+  /** The daily summary's charts (after the summary, for users with `dailychart` on). */
+  dailyCharts: DailyCharts;
   reporter: UnknownReporter;
   menus: MenuSync;
   confirms: ConfirmStore;
@@ -114,7 +119,9 @@ export function createBot(options: BotOptions): FxBot {
   const confirms = new ConfirmStore({ clock, ttlMs: options.confirmTtlMs ?? 120_000, ...(options.newToken === undefined ? {} : { newToken: options.newToken }) });
   const outbox = new Outbox({ api: bot.api, log, clock, ...options.outbox });
   onThrottled = () => outbox.noteThrottled();
-  const notifier = new Notifier({ users, control, outbox, log });
+  const charts = new ReportCharts({ reports: control, clock });
+  const dailyCharts = new DailyCharts({ charts, outbox, log });
+  const notifier = new Notifier({ users, control, outbox, log, onDailySummary: dailyCharts.send });
   const reporter = new UnknownReporter({ users, admins, send: (m) => outbox.enqueue(m), clock, log, ...options.unknownReport });
   const menus = new MenuSync({ api: bot.api, registry, users, admins, log });
   const kit = new Kit({
@@ -125,6 +132,7 @@ export function createBot(options: BotOptions): FxBot {
     clock,
     confirms,
     registry,
+    charts,
     onUserChanged: (id) => void menus.syncUser(id),
     ...(options.brokerHealth === undefined ? {} : { brokerHealth: options.brokerHealth }),
   });
@@ -232,6 +240,7 @@ export function createBot(options: BotOptions): FxBot {
     periodsFeature,
     performanceFeature,
     qualityFeature,
+    chartFeature,
     alertsFeature,
     usersFeature,
     (k: Kit) => webAppFeature(k, options.webApp ?? null),
@@ -273,6 +282,7 @@ export function createBot(options: BotOptions): FxBot {
     kit,
     outbox,
     notifier,
+    dailyCharts,
     reporter,
     menus,
     confirms,

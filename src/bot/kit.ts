@@ -4,8 +4,9 @@
  * nothing here decides anything about trading.
  */
 import { randomBytes } from 'node:crypto';
-import { GrammyError, InlineKeyboard } from 'grammy';
+import { GrammyError, InlineKeyboard, InputFile } from 'grammy';
 import type { Composer } from 'grammy';
+import { ReportCharts } from '../charts/report-charts.js';
 import type { AccountId, FollowerConfig } from '../domain/config.js';
 import { FxmirrorError } from '../domain/errors.js';
 import type { AccountView } from '../engine/control-types.js';
@@ -32,6 +33,8 @@ export interface KitDeps {
   onUserChanged?: (userId: number) => void;
   /** FxSocket transport counters for /status. */
   brokerHealth?: () => BrokerHealth;
+  /** The report charts (/chart, the daily chart); default: drawn from `control`'s reports. */
+  charts?: ReportCharts;
 }
 
 /** A confirmable action: re-authorized and executed when its Apply button is tapped. */
@@ -50,6 +53,8 @@ export interface ReplyOptions {
 }
 
 const CALLBACK_LIMIT = 64;
+/** Telegram's limit for a photo caption, in characters. */
+export const PHOTO_CAPTION_LIMIT = 1024;
 
 export class Kit {
   readonly control: BotControl;
@@ -60,6 +65,7 @@ export class Kit {
   readonly confirms: ConfirmStore;
   readonly registry: CommandRegistry;
   readonly brokerHealth: (() => BrokerHealth) | undefined;
+  readonly charts: ReportCharts;
   readonly actions = new Map<string, ConfirmAction>();
   readonly #lines = new Map<string, string>();
   readonly #onUserChanged: (userId: number) => void;
@@ -73,6 +79,7 @@ export class Kit {
     this.confirms = deps.confirms;
     this.registry = deps.registry;
     this.brokerHealth = deps.brokerHealth;
+    this.charts = deps.charts ?? new ReportCharts({ reports: deps.control, clock: deps.clock });
     this.#onUserChanged = deps.onUserChanged ?? (() => {});
   }
 
@@ -149,6 +156,23 @@ export class Kit {
         ...(last ? markup : {}),
       });
     }
+  }
+
+  /**
+   * Sends a PNG as a photo with an HTML caption, always as a new message (a photo cannot replace a text message).
+   * Captions are short by construction, each line balanced HTML; one over Telegram's 1024 characters loses its last
+   * lines until it fits.
+   */
+  async replyPhoto(ctx: BotContext, png: Uint8Array, filename: string, caption: string): Promise<void> {
+    ctx.fx.replies += 1;
+    const lines = caption.split('\n');
+    while (lines.length > 1 && lines.join('\n').length > PHOTO_CAPTION_LIMIT) lines.pop();
+    const text = lines.join('\n').slice(0, PHOTO_CAPTION_LIMIT);
+    const replyTo =
+      ctx.chat !== undefined && ctx.chat.type !== 'private' && ctx.message !== undefined
+        ? { reply_parameters: { message_id: ctx.message.message_id, allow_sending_without_reply: true } }
+        : {};
+    await ctx.replyWithPhoto(new InputFile(png, filename), { caption: text, parse_mode: 'HTML', ...replyTo });
   }
 
   /** Answers the callback query once (later calls are no-ops). */

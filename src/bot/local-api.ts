@@ -3,6 +3,7 @@
  * plausible results (message ids, dates), plus builders for incoming updates. The console transport prints through
  * it; tests record through it. Nothing here touches the network.
  */
+import { InputFile } from 'grammy';
 import type { Transformer } from 'grammy';
 import type { InlineKeyboardMarkup, Message, Update, UserFromGetMe } from 'grammy/types';
 import type { Clock } from './ports.js';
@@ -21,6 +22,8 @@ export interface BotMessage {
   keyboard: InlineKeyboardMarkup | null;
   silent: boolean;
   edits: number;
+  /** A photo (sendPhoto): its bytes and file name; `text` is then its caption. */
+  photo?: { bytes: Uint8Array; filename: string };
 }
 
 export interface LocalUser {
@@ -93,6 +96,20 @@ export class LocalTelegram {
         result = this.#messageResult(message);
         break;
       }
+      case 'sendPhoto': {
+        message = {
+          chatId: Number(p.chat_id),
+          messageId: this.#nextMessageId++,
+          text: String(p.caption ?? ''),
+          keyboard: (p.reply_markup as InlineKeyboardMarkup | undefined) ?? null,
+          silent: p.disable_notification === true,
+          edits: 0,
+          photo: await photoOf(p.photo),
+        };
+        this.messages.set(message.messageId, message);
+        result = this.#photoResult(message);
+        break;
+      }
       case 'editMessageText':
       case 'editMessageReplyMarkup': {
         const existing = this.messages.get(Number(p.message_id));
@@ -125,6 +142,18 @@ export class LocalTelegram {
       from: this.botInfo,
       text: m.text,
       ...(m.keyboard === null ? {} : { reply_markup: m.keyboard }),
+    };
+  }
+
+  #photoResult(m: BotMessage): Message.PhotoMessage {
+    const size = m.photo === undefined ? { width: 0, height: 0 } : pngSizeOrZero(m.photo.bytes);
+    return {
+      message_id: m.messageId,
+      date: Math.floor(this.#clock.now() / 1000),
+      chat: { id: m.chatId, type: 'private', first_name: 'user' },
+      from: this.botInfo,
+      photo: [{ file_id: `local-photo-${m.messageId}`, file_unique_id: `lp${m.messageId}`, ...size, file_size: m.photo?.bytes.length ?? 0 }],
+      ...(m.text === '' ? {} : { caption: m.text }),
     };
   }
 
@@ -173,4 +202,28 @@ export class LocalTelegram {
 export function buttonsOf(keyboard: InlineKeyboardMarkup | null | undefined): { text: string; data: string }[] {
   if (keyboard === null || keyboard === undefined) return [];
   return keyboard.inline_keyboard.flat().flatMap((b) => ('callback_data' in b && typeof b.callback_data === 'string' ? [{ text: b.text, data: b.callback_data }] : []));
+}
+
+/**
+ * The bytes of an uploaded photo. grammY hands transformers the `InputFile` itself (it is serialized to multipart
+ * only on the way to a real server); `toRaw()` is how grammY itself reads one.
+ */
+async function photoOf(photo: unknown): Promise<{ bytes: Uint8Array; filename: string }> {
+  if (!(photo instanceof InputFile)) return { bytes: new Uint8Array(0), filename: typeof photo === 'string' ? photo : 'photo' };
+  const raw = await photo.toRaw();
+  let bytes: Uint8Array;
+  if (raw instanceof Uint8Array) bytes = raw;
+  else {
+    const parts: Uint8Array[] = [];
+    for await (const part of raw) parts.push(part);
+    bytes = Buffer.concat(parts);
+  }
+  return { bytes, filename: photo.filename ?? 'photo.png' };
+}
+
+/** Width and height from a PNG header, or zeros when the bytes are no PNG. */
+function pngSizeOrZero(png: Uint8Array): { width: number; height: number } {
+  if (png.length < 24) return { width: 0, height: 0 };
+  const view = new DataView(png.buffer, png.byteOffset, png.byteLength);
+  return { width: view.getUint32(16), height: view.getUint32(20) };
 }

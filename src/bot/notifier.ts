@@ -5,7 +5,9 @@
  * macrotask, so it is O(1) and never throws, and a dead Telegram cannot slow a copy. The drain formats and routes:
  * - per-user levels per kind (on: natural loudness, silent: no sound, off: nothing),
  * - owners see only their own followers' legs and reports; admins and viewers see everything,
- * - one message per master event with every (visible) follower's leg.
+ * - one message per master event with every (visible) follower's leg,
+ * - the daily summary's recipients who turned the daily chart on are handed to `onDailySummary` (which renders the
+ *   pictures later and queues them after the summary).
  */
 import type { ControlApi } from '../engine/control-types.js';
 import type { CopierEvent, LegOutcome } from '../engine/events.js';
@@ -22,7 +24,18 @@ import {
   formatReconciled,
 } from './format/events.js';
 import type { Outbox, OutboxMessage } from './outbox.js';
+import { dailyChartOn } from './ports.js';
 import type { AlertKind, BotLogger, ChatUser, UserDirectory } from './ports.js';
+
+/** Someone who got the daily summary and wants its charts: the followers in their summary, and how it was sent. */
+export interface DailyChartRecipient {
+  userId: number;
+  followerIds: readonly string[];
+  /** The summary went out without sound; so does the chart. */
+  silent: boolean;
+}
+
+type DailySummaryEvent = Extract<CopierEvent, { type: 'daily_summary' }>;
 
 export interface NotifierStats {
   received: number;
@@ -44,6 +57,8 @@ export interface NotifierOptions {
   maxPending?: number;
   /** Schedules the drain (default `setImmediate`). */
   schedule?: (fn: () => void) => void;
+  /** Called once per daily summary with the recipients who want its charts; must not block (it is the drain). */
+  onDailySummary?: (event: DailySummaryEvent, recipients: DailyChartRecipient[]) => void;
 }
 
 /** What one event becomes for one recipient. */
@@ -71,6 +86,7 @@ export class Notifier {
   readonly #log: BotLogger;
   readonly #maxPending: number;
   readonly #schedule: (fn: () => void) => void;
+  readonly #onDailySummary: NotifierOptions['onDailySummary'];
   #pending: CopierEvent[] = [];
   #scheduled = false;
   #overflow = 0;
@@ -84,6 +100,7 @@ export class Notifier {
     this.#log = options.log;
     this.#maxPending = options.maxPending ?? 10_000;
     this.#schedule = options.schedule ?? ((fn) => void setImmediate(fn));
+    this.#onDailySummary = options.onDailySummary;
   }
 
   /** The engine's hook: O(1), synchronous, never throws. */
@@ -180,10 +197,22 @@ export class Notifier {
   }
 
   #route(event: CopierEvent, users: readonly ChatUser[], ownership: Ownership | null): void {
+    const charts: DailyChartRecipient[] = [];
     for (const user of users) {
       const owns = (followerId: string): boolean => user.role !== 'owner' || ownership?.ownerOf(followerId) === user.id;
       const delivery = this.#deliveryFor(event, user, owns, ownership);
-      if (delivery !== null) this.#send(user, delivery);
+      const sent = delivery === null ? null : this.#send(user, delivery);
+      if (sent !== null && event.type === 'daily_summary' && dailyChartOn(user)) {
+        const followerIds = event.rows.filter((r) => owns(r.followerId)).map((r) => r.followerId);
+        if (followerIds.length > 0) charts.push({ userId: user.id, followerIds, silent: sent.silent });
+      }
+    }
+    if (charts.length > 0 && event.type === 'daily_summary' && this.#onDailySummary !== undefined) {
+      try {
+        this.#onDailySummary(event, charts);
+      } catch (err) {
+        this.#log.error({ err: String(err) }, 'notifier: the daily charts could not be started');
+      }
     }
   }
 
@@ -243,19 +272,22 @@ export class Notifier {
     }
   }
 
-  #send(user: ChatUser, d: Delivery): void {
+  /** Queues the delivery at the user's level; null when their level is off. */
+  #send(user: ChatUser, d: Delivery): { silent: boolean } | null {
     let level = user.alerts[d.kind] ?? 'on';
     // A halt stops all copying: admins always hear it.
     if (d.critical === true && user.role === 'admin') level = 'on';
-    if (level === 'off') return;
+    if (level === 'off') return null;
     this.#stats.messages += 1;
+    const silent = level === 'silent' || !d.loud;
     this.#outbox.enqueue({
       chatId: user.id,
       text: d.text,
-      silent: level === 'silent' || !d.loud,
+      silent,
       routine: d.routine,
       kind: d.kind,
       ...(d.ref === undefined ? {} : { ref: d.ref }),
     });
+    return { silent };
   }
 }

@@ -10,8 +10,9 @@
  * - never blocks its caller: `enqueue()` is synchronous; sending runs on its own promise chain per chat,
  * - can be held: while Telegram has not answered yet (no `getMe` at start-up), messages queue up under the same caps
  *   and go out in order on `release()`.
+ * A message may carry a photo (a chart): it goes out with sendPhoto, its text as the caption, in the same order.
  */
-import { GrammyError, HttpError } from 'grammy';
+import { GrammyError, HttpError, InputFile } from 'grammy';
 import type { Api, Transformer } from 'grammy';
 import type { InlineKeyboardMarkup } from 'grammy/types';
 import { htmlToText } from './format/html.js';
@@ -35,7 +36,18 @@ export interface OutboxMessage {
    */
   ref?: { key: string; op: 'create' | 'edit' };
   keyboard?: InlineKeyboardMarkup;
+  /** A photo (PNG bytes): sent with sendPhoto and `text` as its caption (cut to 1024 characters, never split). */
+  photo?: OutboxPhoto;
 }
+
+/** A picture to send as a photo. */
+export interface OutboxPhoto {
+  bytes: Uint8Array;
+  filename: string;
+}
+
+/** Telegram's caption limit for a photo. */
+export const CAPTION_LIMIT = 1024;
 
 export interface OutboxStats {
   /** Messages waiting now, all chats. */
@@ -55,7 +67,7 @@ export interface OutboxStats {
   chats: number;
 }
 
-export type OutboxApi = Pick<Api, 'sendMessage' | 'editMessageText'>;
+export type OutboxApi = Pick<Api, 'sendMessage' | 'editMessageText' | 'sendPhoto'>;
 
 /**
  * An API transformer that reports every 429 answer; install it before auto-retry (innermost) so the retries
@@ -99,6 +111,7 @@ interface Job {
   kind: string;
   ref?: { key: string; op: 'create' | 'edit' };
   keyboard?: InlineKeyboardMarkup;
+  photo?: OutboxPhoto;
   /** Counted as one message in collapse counts (the first chunk of a split message). */
   counts: boolean;
   attempts: number;
@@ -170,7 +183,12 @@ export class Outbox {
         return;
       }
     }
-    const chunks = message.ref === undefined ? splitMessage(message.text, this.#limit) : [message.text.length > this.#limit ? message.text.slice(0, this.#limit - 1) + '…' : message.text];
+    const chunks =
+      message.photo !== undefined
+        ? [captionOf(message.text)]
+        : message.ref === undefined
+          ? splitMessage(message.text, this.#limit)
+          : [message.text.length > this.#limit ? message.text.slice(0, this.#limit - 1) + '…' : message.text];
     chunks.forEach((text, idx) => {
       if (chat.queue.length >= this.#maxQueue) this.#collapse(message.chatId, chat);
       chat.queue.push({
@@ -179,7 +197,8 @@ export class Outbox {
         silent: message.silent,
         routine: message.routine,
         kind: message.kind,
-        ...(message.ref === undefined ? {} : { ref: message.ref }),
+        ...(message.ref === undefined || message.photo !== undefined ? {} : { ref: message.ref }),
+        ...(message.photo === undefined ? {} : { photo: message.photo }),
         // Buttons go with the last chunk.
         ...(message.keyboard !== undefined && idx === chunks.length - 1 ? { keyboard: message.keyboard } : {}),
         counts: idx === 0,
@@ -361,7 +380,8 @@ export class Outbox {
       text = `⚠️ ${chat.undelivered} earlier message${chat.undelivered === 1 ? '' : 's'} could not be delivered (see logs).\n${text}`;
     }
     if (job.plain) text = htmlToText(text);
-    return text.length > this.#limit ? text.slice(0, this.#limit - 1) + '…' : text;
+    const limit = job.photo === undefined ? this.#limit : CAPTION_LIMIT;
+    return text.length > limit ? text.slice(0, limit - 1) + '…' : text;
   }
 
   async #attempt(chatId: number, chat: ChatQueue, job: Job): Promise<Outcome> {
@@ -391,6 +411,19 @@ export class Outbox {
     };
     const refKey = job.ref === undefined ? undefined : `${chatId}:${job.ref.key}`;
     try {
+      if (job.photo !== undefined) {
+        const photoOptions = {
+          caption: text,
+          ...(job.plain ? {} : { parse_mode: 'HTML' as const }),
+          disable_notification: silent,
+          ...(job.keyboard === undefined ? {} : { reply_markup: job.keyboard }),
+        };
+        // A fresh InputFile per attempt: grammY reads its source when it sends.
+        await this.#api.sendPhoto(chatId, new InputFile(job.photo.bytes, job.photo.filename), photoOptions, signal);
+        this.#stats.sent += 1;
+        chat.undelivered = 0;
+        return { type: 'done' };
+      }
       const editId = job.ref?.op === 'edit' && refKey !== undefined ? this.#refs.get(refKey) : undefined;
       if (editId !== undefined) {
         try {
@@ -447,4 +480,12 @@ export class Outbox {
       return { type: 'dropped' };
     }
   }
+}
+
+/** A caption within Telegram's limit: whole lines while they fit, else the first line cut. */
+function captionOf(text: string): string {
+  const lines = text.split('\n');
+  while (lines.length > 1 && lines.join('\n').length > CAPTION_LIMIT) lines.pop();
+  const caption = lines.join('\n');
+  return caption.length > CAPTION_LIMIT ? caption.slice(0, CAPTION_LIMIT - 1) + '…' : caption;
 }

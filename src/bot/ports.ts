@@ -28,6 +28,22 @@ export interface ChatUser {
   /** Epoch ms. */
   addedAt: number;
   alerts: Record<AlertKind, AlertLevel>;
+  /**
+   * Whether the daily summary is followed by each visible follower's P&L chart of that day, as a photo. Missing (every
+   * user stored before the setting existed) reads as {@link DAILY_CHART_DEFAULT}; see {@link dailyChartOn}.
+   */
+  dailyChart?: boolean;
+}
+
+/**
+ * Off unless the user asks: a picture per follower every day is heavy on a phone's data and on the broker history
+ * reads behind it, and users stored before the setting existed keep receiving exactly what they did.
+ */
+export const DAILY_CHART_DEFAULT = false;
+
+/** The user's daily chart setting, the default when they never set it. */
+export function dailyChartOn(user: Pick<ChatUser, 'dailyChart'>): boolean {
+  return user.dailyChart ?? DAILY_CHART_DEFAULT;
 }
 
 /** Defaults for a new user: everything on (routine copies are silent by nature). */

@@ -9,3 +9,4 @@ export { histogramOf, nearestRank, type Histogram } from './histogram.js';
 export { drawdownOf, type Drawdown, type DrawdownPoint } from './drawdown.js';
 export { assertTelegramPhoto, pngSize, TELEGRAM_PHOTO_LIMITS } from './telegram-photo.js';
 export { CHART_SIZE } from './style.js';
+export { emptyText, REPORT_CHART_KINDS, ReportCharts, type ChartData, type ChartReports, type ReportChart, type ReportChartKind, type ReportChartsOptions } from './report-charts.js';

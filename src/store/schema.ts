@@ -98,13 +98,17 @@ export type AlertKind = z.infer<typeof alertKindSchema>;
 export const alertLevelSchema = z.enum(['on', 'silent', 'off']);
 export type AlertLevel = z.infer<typeof alertLevelSchema>;
 
-/** A Telegram user on the allow-list. Every alert kind must be present. */
+/**
+ * A Telegram user on the allow-list. Every alert kind must be present. `dailyChart` (the daily summary's P&L chart)
+ * came later and is optional: a user stored without it reads as the bot's default, so no migration is needed.
+ */
 export const chatUserSchema = z.strictObject({
   id: z.int(),
   role: roleSchema,
   name: z.string().nullable(),
   addedAt: finite,
   alerts: z.record(alertKindSchema, alertLevelSchema),
+  dailyChart: z.boolean().optional(),
 });
 export type ChatUser = z.infer<typeof chatUserSchema>;
 

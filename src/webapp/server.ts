@@ -10,6 +10,7 @@ import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { DeniedError } from '../bot/context.js';
 import { ConfirmStore } from '../bot/confirm.js';
+import { ReportCharts } from '../charts/report-charts.js';
 import type { BotControl, BotLogger, Clock, SubscribeEvents, UserDirectory } from '../bot/ports.js';
 import { FxmirrorError } from '../domain/errors.js';
 import { Access } from './access.js';
@@ -18,6 +19,8 @@ import { builtInRoutes } from './api-routes.js';
 import type { ChatAnnouncer } from './api-routes.js';
 import { MAX_BODY_BYTES, readJsonBody } from './body.js';
 import { withPanels } from './panels.js';
+import { reportRoutes } from './report-panels.js';
+import { RateLimiter } from './rate-limit.js';
 import { Router } from './router.js';
 import { OriginPolicy, SECURITY_HEADERS } from './security.js';
 import { DemoLogin, SessionStore } from './sessions.js';
@@ -48,8 +51,10 @@ export interface WebAppOptions {
   demoUserId?: number | null;
   /** Confirmation lifetime, as the chat's (default 2 min). */
   confirmTtlMs?: number;
-  /** More API routes (P&L, copy quality, charts): the extension point. */
+  /** More API routes, or replacements of the report panels' routes (same method and path): the extension point. */
   routes?: readonly ApiRoute[];
+  /** The report charts the charts panel draws (default: drawn from `control`'s reports). */
+  charts?: ReportCharts;
   /** Panels replacing (same id) or added to the default placeholders. */
   panels?: readonly DashboardPanel[];
   /** Where changes are announced; the chat front-end sets it with `setAnnouncer` once it runs. */
@@ -57,6 +62,8 @@ export interface WebAppOptions {
   /** The page's files (default `static/` beside this module). */
   staticDir?: URL;
   maxBodyBytes?: number;
+  /** Sign-in attempts (the public routes) per client address and minute (default 30). */
+  signInsPerMinute?: number;
 }
 
 export interface WebApp {
@@ -125,8 +132,11 @@ export async function startWebApp(options: WebAppOptions): Promise<WebApp> {
     },
     log,
   });
-  const router = new Router([...routes, ...(options.routes ?? [])]);
+  const extra = options.routes ?? [];
+  const reports = reportRoutes({ control, access, charts: options.charts ?? new ReportCharts({ reports: control, clock }) });
+  const router = new Router([...routes, ...extra, ...reports.filter((r) => !extra.some((e) => e.method === r.method && e.path === r.path))]);
   const maxBody = options.maxBodyBytes ?? MAX_BODY_BYTES;
+  const signIns = new RateLimiter({ clock, limit: options.signInsPerMinute ?? 30, windowMs: 60_000 });
   let policy: OriginPolicy = new OriginPolicy({ publicUrl: options.publicUrl, host: options.host, port: options.port });
 
   const serveApi = async (req: IncomingMessage, res: ServerResponse, path: string, query: URLSearchParams): Promise<void> => {
@@ -142,6 +152,13 @@ export async function startWebApp(options: WebAppOptions): Promise<WebApp> {
     let user: WebUser | null = null;
     let displayName: string | null = null;
     const token = bearer(req);
+    if (route.auth === 'public') {
+      const wait = signIns.take(req.socket.remoteAddress ?? 'unknown');
+      if (wait !== null) {
+        log.warn({ path, retryAfterSeconds: wait }, 'mini app: too many sign-in attempts');
+        return sendError(res, 429, 'too_many_requests', `Too many sign-in attempts; try again in ${wait} s.`, { 'Retry-After': String(wait) });
+      }
+    }
     if ((route.auth ?? 'session') === 'session') {
       const session = token === null ? undefined : sessions.get(token);
       const known = session === undefined ? undefined : access.user(session.userId);

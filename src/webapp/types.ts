@@ -49,7 +49,9 @@ export type PanelData =
   | { kind: 'stats'; items: { label: string; value: string; tone?: 'good' | 'bad' | 'neutral' }[]; note?: string }
   | { kind: 'table'; columns: string[]; rows: string[][]; note?: string }
   /** `src` is an API path (GET, same origin) that answers with the image bytes; the page fetches it with the session. */
-  | { kind: 'image'; src: string; alt: string; note?: string };
+  | { kind: 'image'; src: string; alt: string; note?: string }
+  /** Several images, e.g. one chart per follower; each `src` as `image`'s. */
+  | { kind: 'images'; images: { src: string; alt: string }[]; note?: string };
 
 /**
  * A dashboard panel. With `source: null` it is a placeholder the page shows as "not available yet"; set `source` to

@@ -21,6 +21,7 @@ import type { BrowserContext, Page } from 'playwright-core';
 import TelegramServerModule from 'telegram-test-api';
 import type { StoredBotUpdate, TelegramServer } from 'telegram-test-api/lib/telegramServer.js';
 import { afterAll, beforeAll, expect, it } from 'vitest';
+import { CHART_SIZE } from '../../src/charts/index.js';
 import { startApp } from '../../src/app.js';
 import type { RunningApp } from '../../src/app.js';
 import { loadConfig } from '../../src/config.js';
@@ -190,6 +191,13 @@ it('opened from Telegram: followers, a pause announced in the chat, a confirmed 
   await page.locator('[data-master-ticket] .copy').nth(5).waitFor();
   // The theme Telegram passed is applied.
   expect(await page.evaluate('getComputedStyle(document.body).backgroundColor')).toBe('rgb(239, 239, 244)');
+  // The money panels: today's P&L and copy quality per follower, and each follower's chart decoded by the browser.
+  await page.locator('[data-panel="pnl-today"] tbody tr').nth(2).waitFor();
+  expect(await page.locator('[data-panel="pnl-today"] tbody tr td:first-child').allTextContents()).toEqual(['apex-follower', 'raw-follower', 'mt4-follower']);
+  await page.locator('[data-panel="copy-quality"] tbody tr').nth(2).waitFor();
+  await page.locator('[data-panel="charts"] img.chart').nth(2).waitFor();
+  await page.waitForFunction(`[...document.querySelectorAll('[data-panel="charts"] img.chart')].every((i) => i.complete && i.naturalWidth > 0)`);
+  expect(await page.evaluate(`[...document.querySelectorAll('[data-panel="charts"] img.chart')].map((i) => i.naturalWidth)`)).toEqual([CHART_SIZE.width, CHART_SIZE.width, CHART_SIZE.width]);
   if (SCREENSHOTS) await page.screenshot({ path: join(DOCS, 'miniapp-dashboard.png'), fullPage: true });
 
   const raw = page.locator(`[data-follower="${ids.raw}"]`);
@@ -225,4 +233,4 @@ it('opened from Telegram: followers, a pause announced in the chat, a confirmed 
   expect(await forged.locator('#denied-text').textContent()).toMatch(/Telegram did not sign this request/);
   expect(await forged.locator('#content').isHidden()).toBe(true);
   await forged.close();
-});
+}, 60_000);

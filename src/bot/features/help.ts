@@ -8,7 +8,7 @@ import { b, code, escapeHtml } from '../format/html.js';
 import { fmtDateTime } from '../format/numbers.js';
 import type { Kit } from '../kit.js';
 import { accountHtml } from '../kit.js';
-import { ALERT_KINDS } from '../ports.js';
+import { ALERT_KINDS, dailyChartOn } from '../ports.js';
 import type { Role } from '../ports.js';
 
 const ROLE_TEXT: Record<Role, string> = {
@@ -66,7 +66,7 @@ export function helpFeature(kit: Kit): Composer<BotContext> {
         const mine = await kit.manageableFollowers(user);
         lines.push(`Your followers: ${mine.length === 0 ? 'none yet (an admin assigns them)' : mine.map(accountHtml).join(', ')}`);
       }
-      lines.push(`Alerts: ${ALERT_KINDS.map((k) => `${k} ${user.alerts[k]}`).join(', ')}`);
+      lines.push(`Alerts: ${ALERT_KINDS.map((k) => `${k} ${user.alerts[k]}`).join(', ')}; dailychart ${dailyChartOn(user) ? 'on' : 'off'}`);
       await kit.reply(ctx, lines.join('\n'));
     },
   });

@@ -313,14 +313,20 @@
   async function renderPanelData(panel, el) {
     try {
       const data = await api('GET', panel.source.replace(/^\//, ''));
+      // Tables and pictures need the full width on a phone.
+      if (data.kind !== 'stats') el.classList.add('wide');
       if (data.kind === 'stats') {
         el.append(h('div', { class: 'stats' }, data.items.map((i) => h('div', { class: 'stat' }, h('div', { class: 'label', text: i.label }), h('div', { class: `value ${i.tone || ''}`, text: i.value })))));
       } else if (data.kind === 'table') {
-        el.append(h('table', {}, h('thead', {}, h('tr', {}, data.columns.map((c) => h('th', { text: c })))), h('tbody', {}, data.rows.map((r) => h('tr', {}, r.map((c) => h('td', { text: c })))))));
-      } else if (data.kind === 'image') {
-        const res = await fetch(new URL(data.src.replace(/^\//, ''), document.baseURI), { headers: { Authorization: `Bearer ${token}` }, credentials: 'omit' });
-        if (!res.ok) throw new Error(`HTTP ${res.status}`);
-        el.append(h('img', { alt: data.alt, src: URL.createObjectURL(await res.blob()) }));
+        el.append(h('div', { class: 'scroll' }, h('table', {}, h('thead', {}, h('tr', {}, data.columns.map((c) => h('th', { text: c })))), h('tbody', {}, data.rows.map((r) => h('tr', {}, r.map((c) => h('td', { text: c }))))))));
+      } else if (data.kind === 'image' || data.kind === 'images') {
+        const images = data.kind === 'image' ? [{ src: data.src, alt: data.alt }] : data.images;
+        const loaded = await Promise.all(images.map(async (i) => {
+          const res = await fetch(new URL(i.src.replace(/^\//, ''), document.baseURI), { headers: { Authorization: `Bearer ${token}` }, credentials: 'omit' });
+          if (!res.ok) return h('div', { class: 'soon', text: `${i.alt}: could not load (HTTP ${res.status})` });
+          return h('img', { class: 'chart', alt: i.alt, src: URL.createObjectURL(await res.blob()) });
+        }));
+        el.append(...loaded);
       }
       if (data.note) el.append(h('div', { class: 'desc', text: data.note }));
     } catch (err) {

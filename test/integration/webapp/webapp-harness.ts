@@ -61,6 +61,8 @@ export interface Reply {
   status: number;
   headers: Record<string, string | string[] | undefined>;
   body: string;
+  /** The body's bytes (an image). */
+  raw: Buffer;
   json: Record<string, unknown>;
 }
 
@@ -84,14 +86,15 @@ export function call(
       const chunks: Buffer[] = [];
       res.on('data', (c: Buffer) => chunks.push(c));
       res.on('end', () => {
-        const body = Buffer.concat(chunks).toString('utf8');
+        const raw = Buffer.concat(chunks);
+        const body = raw.toString('utf8');
         let json: Record<string, unknown> = {};
         try {
           json = JSON.parse(body) as Record<string, unknown>;
         } catch {
           json = {};
         }
-        resolve({ status: res.statusCode ?? 0, headers: res.headers, body, json });
+        resolve({ status: res.statusCode ?? 0, headers: res.headers, body, raw, json });
       });
     });
     req.on('error', reject);

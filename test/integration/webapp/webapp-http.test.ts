@@ -75,9 +75,9 @@ describe('sign-in with Telegram initData', () => {
     expect(group?.copies.map((c) => c.followerId).sort()).toEqual([world.ids.apex, world.ids.raw].sort());
     expect(view.alerts.some((a) => a.type === 'copied' && /apex-follower/.test(a.text))).toBe(true);
     expect(view.panels.map((p) => [p.id, p.source])).toEqual([
-      ['pnl-today', null],
-      ['copy-quality', null],
-      ['charts', null],
+      ['pnl-today', '/api/panels/pnl-today'],
+      ['copy-quality', '/api/panels/copy-quality'],
+      ['charts', '/api/panels/charts'],
     ]);
   });
 
@@ -349,8 +349,8 @@ describe('the demo login and the extension point', () => {
       const view = (await call(ext.web, 'GET', '/api/dashboard', { token: admin })).json as unknown as DashboardJson;
       expect(view.panels.map((p) => [p.id, p.source])).toEqual([
         ['pnl-today', '/api/panels/pnl-today'],
-        ['copy-quality', null],
-        ['charts', null],
+        ['copy-quality', '/api/panels/copy-quality'],
+        ['charts', '/api/panels/charts'],
       ]);
       expect((await call(ext.web, 'GET', '/api/panels/pnl-today', { token: admin })).json).toEqual({ kind: 'stats', items: [{ label: 'user', value: String(ADMIN) }] });
       expect((await call(ext.web, 'GET', '/api/panels/pnl-today')).status).toBe(401);

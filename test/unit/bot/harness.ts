@@ -217,6 +217,37 @@ export async function startEngineWorld(options: { follow?: ('apex' | 'raw' | 'mt
   };
 }
 
+/**
+ * The master opens a market position, waits for its copies, moves the price by `move` and closes it, waiting for the
+ * copied closes: one closed trade on the master and on every follower, with a P&L the move decides.
+ */
+export async function masterRoundTrip(world: EngineWorld, trade: { symbol: string; operation: 'Buy' | 'Sell'; volume: number; move: number }): Promise<void> {
+  const master = world.sim.account('master');
+  const r = master.send({ symbol: trade.symbol, operation: trade.operation, volume: trade.volume });
+  if (!r.success) throw new Error(`master could not open ${trade.symbol}: ${JSON.stringify(r)}`);
+  await waitFor(() => world.events.some((e) => e.type === 'copied' && e.event.kind === 'open' && e.event.ticket === r.order), 'copied open');
+  await world.engine.idle();
+  world.sim.movePrice({ instrument: trade.symbol }, trade.move);
+  master.close(r.order);
+  await waitFor(() => world.events.some((e) => e.type === 'copied' && e.event.kind === 'close' && e.event.ticket === r.order), 'copied close');
+  await world.engine.idle();
+}
+
+/**
+ * The world the report and chart tests read: apex (owned by OWNER) and mt4 each copied a win and then a loss (so the
+ * P&L falls from its peak and there is a drawdown), and raw follows only afterwards, so it has no history.
+ */
+export async function startWorldWithHistory(): Promise<{ world: EngineWorld; h: Harness }> {
+  const world = await startEngineWorld({ follow: ['apex', 'mt4'] });
+  await world.control.setOwner(world.ids.apex, OWNER);
+  const h = await createHarness({ control: world.control });
+  await masterRoundTrip(world, { symbol: 'EURUSD', operation: 'Buy', volume: 0.37, move: 0.002 });
+  await masterRoundTrip(world, { symbol: 'EURUSD', operation: 'Sell', volume: 0.2, move: 0.0015 });
+  await world.control.follow(world.ids.raw, world.ids.master);
+  await world.engine.idle();
+  return { world, h };
+}
+
 // ── Telegram's HTML parse mode ──────────────────────────────────────────────────────────────────────────────────
 
 const TELEGRAM_TAGS = new Set(['b', 'strong', 'i', 'em', 'u', 'ins', 's', 'strike', 'del', 'span', 'tg-spoiler', 'a', 'tg-emoji', 'code', 'pre', 'blockquote']);

@@ -5,7 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fmtMinor } from '../../../src/bot/format/reports.js';
-import { ADMIN, createHarness, OWNER, startEngineWorld, telegramHtmlProblems, texts, VIEWER, waitFor } from './harness.js';
+import { ADMIN, OWNER, startWorldWithHistory, telegramHtmlProblems, texts, VIEWER } from './harness.js';
 import type { EngineWorld, Harness } from './harness.js';
 
 const MAGIC = 20_260_601;
@@ -23,27 +23,8 @@ function bookCents(f: 'apex' | 'mt4'): number {
     .reduce((t, r) => t + cents(r.profit) + cents(r.swap) + cents(r.commission), 0);
 }
 
-async function roundTrip(symbol: string, operation: 'Buy' | 'Sell', volume: number, move: number): Promise<void> {
-  const master = world.sim.account('master');
-  const r = master.send({ symbol, operation, volume });
-  expect(r.success).toBe(true);
-  await waitFor(() => world.events.some((e) => e.type === 'copied' && e.event.kind === 'open' && e.event.ticket === r.order), 'copied open');
-  await world.engine.idle();
-  world.sim.movePrice({ instrument: symbol }, move);
-  master.close(r.order);
-  await waitFor(() => world.events.some((e) => e.type === 'copied' && e.event.kind === 'close' && e.event.ticket === r.order), 'copied close');
-  await world.engine.idle();
-}
-
 beforeAll(async () => {
-  world = await startEngineWorld({ follow: ['apex', 'mt4'] });
-  await world.control.setOwner(world.ids.apex, OWNER);
-  h = await createHarness({ control: world.control });
-  await roundTrip('EURUSD', 'Buy', 0.37, 0.002);
-  await roundTrip('EURUSD', 'Sell', 0.2, 0.0015);
-  // Raw follows only now: it has no history.
-  await world.control.follow(world.ids.raw, world.ids.master);
-  await world.engine.idle();
+  ({ world, h } = await startWorldWithHistory());
 }, 40_000);
 afterAll(async () => world?.close());
 
