@@ -11,6 +11,7 @@ import type { ReconcileReport } from '../engine/events.js';
 import type { ClusterKeys } from './keys.js';
 import type { CommandReply, PartitionCommand } from './partition-commands.js';
 import { partitionOf } from './partitioning.js';
+import { duplicateConnection } from './redis.js';
 
 export interface ClusterControlDeps {
   inner: ControlApi;
@@ -28,7 +29,7 @@ type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K>
 
 async function forward(deps: ClusterControlDeps, partition: number, command: DistributiveOmit<PartitionCommand, 'id'>): Promise<unknown> {
   const id = randomUUID();
-  const replies = deps.redis.duplicate();
+  const replies = duplicateConnection(deps.redis);
   try {
     await deps.redis.lpush(deps.keys.commands(partition), JSON.stringify({ ...command, id }));
     const got = await replies.blpop(deps.keys.reply(id), Math.max(1, Math.ceil(deps.commandTimeoutMs / 1000)));

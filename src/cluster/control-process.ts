@@ -8,6 +8,7 @@ import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { mkdir } from 'node:fs/promises';
+import type { Redis } from 'ioredis';
 import type { Logger as PinoLogger } from 'pino';
 import type { AppContext, FrontEnd, RunningApp } from '../app.js';
 import { engineOptionsFrom } from '../app.js';
@@ -30,9 +31,9 @@ import type { ConfigDocument } from './config-doc.js';
 import { ControlBroker } from './control-broker.js';
 import { ControlState } from './control-state.js';
 import { clusterKeys } from './keys.js';
-import { Lease } from './lease.js';
+import { Lease, leaseHolder } from './lease.js';
 import { partitionOf } from './partitioning.js';
-import { connectRedis } from './redis.js';
+import { connectRedis, duplicateConnection } from './redis.js';
 import { buildVersion } from './version.js';
 
 export interface ControlProcessOptions {
@@ -72,10 +73,15 @@ export async function startClusterControl(
       await new Promise((r) => setTimeout(r, cluster.renewMs));
     }
     log.info({ id, token: lease.token }, 'control lease taken: this is the active control process');
+    let retaking = false;
     const renew = setInterval(() => {
-      void lease.renew().then((ok) => {
-        if (!ok && !lease.held) options.onLeaseLost('the control lease could not be renewed');
-      });
+      if (retaking) return;
+      retaking = true;
+      void keepControlLease(redis, lease, id, log)
+        .then((lost) => {
+          if (lost !== null) options.onLeaseLost(lost);
+        })
+        .finally(() => (retaking = false));
     }, cluster.renewMs);
     cleanups.push(async () => {
       clearInterval(renew);
@@ -158,7 +164,7 @@ export async function startClusterControl(
     };
     const alerts = new AlertConsumer({
       redis,
-      reader: redis.duplicate(),
+      reader: duplicateConnection(redis),
       keys,
       consumer: id,
       waitMs: cluster.aggregateMs,
@@ -205,4 +211,19 @@ export async function startClusterControl(
     await unwind();
     throw error;
   }
+}
+
+/**
+ * Renews the control lease. One that lapsed while Redis was away is taken back when nobody else holds it: the
+ * control process sends no orders, its configuration writes are fenced by the new token, and the chat stays with
+ * the process that saw the outage. Resolves the reason to stop when a stand-by took over, else null.
+ */
+async function keepControlLease(redis: Redis, lease: Lease, id: string, log: PinoLogger): Promise<string | null> {
+  if (lease.token !== null && ((await lease.renew()) || lease.held)) return null;
+  const holder = await leaseHolder(redis, lease.key).catch(() => undefined);
+  // Redis still away: nothing to decide yet.
+  if (holder === undefined) return null;
+  if (holder !== null && holder.holder !== id) return `the control lease is held by ${holder.holder} now`;
+  if (holder === null && (await lease.tryAcquire().catch(() => null)) !== null) log.warn({ token: lease.token }, 'control lease lapsed while Redis was unreachable; taken back');
+  return null;
 }

@@ -10,7 +10,7 @@
  *   call goes to FxSocket as before.
  */
 import { createHash } from 'node:crypto';
-import type { BrokerPort, StreamPort, TerminalPort } from '../engine/ports.js';
+import type { BrokerPort, Logger, StreamPort, TerminalPort } from '../engine/ports.js';
 import { LeaseLostError } from './errors.js';
 import type { Lease } from './lease.js';
 
@@ -31,6 +31,7 @@ export interface FencedBrokerDeps {
   maxCallMs: number;
   isMaster(accountId: string): boolean;
   masterStream(masterId: string): StreamPort;
+  log?: Logger;
 }
 
 export class FencedBroker implements BrokerPort {
@@ -42,7 +43,9 @@ export class FencedBroker implements BrokerPort {
   private guard(what: string): void {
     if (!this.deps.lease.canWriteFor(this.deps.maxCallMs)) {
       this.refused++;
-      throw new LeaseLostError(this.deps.lease.key, `${what} refused: ${Math.round(this.deps.lease.remainingMs())} ms of lease left, a call may take ${this.deps.maxCallMs} ms`);
+      const leftMs = Math.round(this.deps.lease.remainingMs());
+      this.deps.log?.warn({ partition: this.deps.partition, call: what, leftMs, maxCallMs: this.deps.maxCallMs }, 'order refused by the fence: the partition lease may not outlive the call; nothing sent');
+      throw new LeaseLostError(this.deps.lease.key, `${what} refused: ${leftMs} ms of lease left, a call may take ${this.deps.maxCallMs} ms`);
     }
   }
 

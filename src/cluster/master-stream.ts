@@ -6,7 +6,11 @@
  * at or before where the group resumes, then the entries between them and that point (already handled by the previous
  * owner: their events are in the processed set and are not copied twice), then the previous owner's unacknowledged
  * entries (claimed with XAUTOCLAIM), then new ones. Entries are acknowledged by the partition once what they caused is
- * durable (`ack`). An entry this build cannot read goes to the dead-letter stream, acknowledged, with its id logged.
+ * durable. An entry this build cannot read goes to the dead-letter stream, acknowledged, with its id logged.
+ *
+ * Acknowledgements run on a chain of their own, in delivery order, and the reader never waits for them: what one entry
+ * causes can depend on the entries behind it (a new position's trade frame waits for the positions list that follows
+ * it), so a reader blocked on "durable" would stall every open for the feed's whole hold.
  */
 import type { Redis } from 'ioredis';
 import type { Logger, StreamEvent, StreamPort, StreamTopic } from '../engine/ports.js';
@@ -14,6 +18,9 @@ import { decodeMasterEvent } from './wire.js';
 import type { EntryFields } from './wire.js';
 
 type Entry = [id: string, fields: EntryFields];
+
+/** Pause before an acknowledgement that could not be made durable is tried again. */
+const ACK_RETRY_MS = 250;
 
 /** Delivered entries wait here until the partition says their effects are durable. */
 export interface AckSink {
@@ -57,6 +64,7 @@ export class RedisMasterStream implements StreamPort {
   private loop: Promise<void> | null = null;
   private relayConnected = true;
   private readerHealthy = false;
+  private acks: Promise<void> = Promise.resolve();
   /** Entries read and delivered, by id, for the dead-letter and ack counters. */
   readonly counters = { delivered: 0, acked: 0, deadLettered: 0, claimed: 0 };
 
@@ -86,6 +94,7 @@ export class RedisMasterStream implements StreamPort {
     this.running = false;
     this.deps.reader.disconnect();
     await this.loop;
+    await this.acks;
   }
 
   private emit(event: StreamEvent): void {
@@ -113,11 +122,24 @@ export class RedisMasterStream implements StreamPort {
     return ids;
   }
 
-  private async ack(ids: string[]): Promise<void> {
+  /** Queues the entries' acknowledgement behind the earlier ones; it is retried until it lands or the reader stops. */
+  private ack(ids: string[]): void {
     if (ids.length === 0) return;
-    await this.deps.sink.durable();
-    await this.deps.redis.xack(this.deps.streamKey, this.deps.group, ...ids);
-    this.counters.acked += ids.length;
+    this.acks = this.acks.then(async () => {
+      while (this.running) {
+        try {
+          await this.deps.sink.durable();
+          await this.deps.redis.xack(this.deps.streamKey, this.deps.group, ...ids);
+          this.counters.acked += ids.length;
+          return;
+        } catch (error) {
+          // Not durable (state write refused, Redis away, lease lost): the entries stay pending, for us or the next owner.
+          if (!this.running) return;
+          this.deps.log.debug({ masterId: this.accountId, entries: ids.length, err: String(error) }, 'master stream entries not acknowledged yet');
+          await new Promise((r) => setTimeout(r, ACK_RETRY_MS));
+        }
+      }
+    });
   }
 
   /** Creates the group when missing, just before the newest `positions` entry so a first owner's book is primed. */
@@ -191,7 +213,7 @@ export class RedisMasterStream implements StreamPort {
           const res = (await reader.xreadgroup('GROUP', group, consumer, 'COUNT', 200, 'STREAMS', streamKey, from)) as [string, Entry[]][] | null;
           const entries = res?.[0]?.[1] ?? [];
           if (entries.length === 0) break;
-          await this.ack(await this.deliver(entries, true));
+          this.ack(await this.deliver(entries, true));
           from = entries[entries.length - 1]?.[0] ?? from;
         }
         while (this.running) {
@@ -199,7 +221,7 @@ export class RedisMasterStream implements StreamPort {
             | [string, Entry[]][]
             | null;
           const entries = res?.[0]?.[1] ?? [];
-          if (entries.length > 0) await this.ack(await this.deliver(entries, true));
+          if (entries.length > 0) this.ack(await this.deliver(entries, true));
         }
       } catch (error) {
         if (!this.running) return;

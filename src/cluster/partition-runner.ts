@@ -20,6 +20,7 @@ import { RedisMasterStream } from './master-stream.js';
 import { applyPartitionConfig, partitionConfig } from './partition-config.js';
 import { loadPartitionState, RedisPartitionState } from './partition-state.js';
 import { PartitionCommands } from './partition-commands.js';
+import { duplicateConnection } from './redis.js';
 
 export interface PartitionRunnerDeps {
   redis: Redis;
@@ -96,6 +97,7 @@ export class PartitionRunner {
       maxCallMs: this.deps.maxCallMs,
       isMaster: (id) => engineState.data.masters.some((m) => m.accountId === id) || config.masters.some((m) => m.accountId === id),
       masterStream: (masterId) => this.masterStream(masterId),
+      log,
     });
     this.engine = createEngine({ broker: this.broker, state: this.state, clock: this.deps.clock, log: log.child({ partition }), options: this.deps.engineOptions });
     this.alerts = new AlertPublisher({ redis, key: keys.alerts, lease, partition, worker: this.deps.workerId, log });
@@ -103,7 +105,7 @@ export class PartitionRunner {
     this.engine.events.subscribe((event) => alerts.publish(event));
     this.configVersion = config.version;
     await this.engine.start();
-    this.commands = new PartitionCommands({ redis: redis.duplicate(), key: keys.commands(partition), replyKey: keys.reply, control: this.engine.control, lease, log });
+    this.commands = new PartitionCommands({ redis: duplicateConnection(redis), key: keys.commands(partition), replyKey: keys.reply, control: this.engine.control, lease, log });
     this.commands.start();
     this.startedAt = Date.now();
   }
@@ -111,7 +113,7 @@ export class PartitionRunner {
   private masterStream(masterId: string): RedisMasterStream {
     const { redis, keys, partition, workerId, log } = this.deps;
     const stream = new RedisMasterStream({
-      reader: redis.duplicate(),
+      reader: duplicateConnection(redis),
       redis,
       masterId,
       streamKey: keys.masterStream(masterId),

@@ -51,3 +51,10 @@ export async function connectRedis(url: string, options: { connectTimeoutMs?: nu
   }
   return redis;
 }
+
+/** Another connection with the same options (for a blocking reader), quiet on errors as the first one is. */
+export function duplicateConnection(redis: Redis): Redis {
+  const copy = redis.duplicate();
+  copy.on('error', () => undefined);
+  return copy;
+}

@@ -1,8 +1,11 @@
 /**
  * A worker process: divides the partitions and master feeds with the other live workers (rendezvous hashing over the
  * registry, settled by leases), runs a PartitionRunner per partition it holds and a MasterRelay per feed it holds,
- * renews every lease on one timer, and follows the control process's configuration within one poll.
+ * and follows the control process's configuration within one poll.
  *
+ * Leases are renewed on a timer of their own, never behind the balancing: a hand-over can take as long as the
+ * partition's running batch, and the worker's other leases must not run down meanwhile (the fence would then refuse
+ * its own batches). Hand-overs run in the background; the partition's lease is renewed until the runner releases it.
  * A lease that cannot be renewed in time is given up locally (the runner abandons the partition) before anyone else
  * can be granted it; see lease.ts and docs/scaling.md for the timing argument.
  */
@@ -37,6 +40,8 @@ interface Held<T> {
   lease: Lease;
   value: T;
   ready: Promise<void>;
+  /** Set while the partition is being handed over: its lease is still ours and still renewed. */
+  leaving?: Promise<void>;
 }
 
 let defaultName: string | null = null;
@@ -56,7 +61,9 @@ export class ClusterWorker {
   private readonly feeds = new Map<string, Held<MasterRelay>>();
   private config: ConfigDocument | null = null;
   private timer: NodeJS.Timeout | null = null;
+  private renewTimer: NodeJS.Timeout | null = null;
   private ticking = false;
+  private renewing = false;
   private stopped = false;
   private refused: string | null = null;
   private readonly startedAt = Date.now();
@@ -80,6 +87,7 @@ export class ClusterWorker {
 
   async start(): Promise<void> {
     await this.tick();
+    this.renewTimer = setInterval(() => void this.renewAll(), this.deps.cluster.renewMs);
     this.timer = setInterval(() => void this.tick(), this.deps.cluster.renewMs);
   }
 
@@ -91,6 +99,7 @@ export class ClusterWorker {
       await h.ready.catch(() => undefined);
       await h.value.stop();
     }));
+    if (this.renewTimer !== null) clearInterval(this.renewTimer);
     await Promise.all([...this.feeds.values()].map(async (h) => {
       await h.value.stop();
       await h.lease.release();
@@ -102,7 +111,6 @@ export class ClusterWorker {
     if (this.ticking || this.stopped) return;
     this.ticking = true;
     try {
-      await this.renewAll();
       await this.followConfig();
       const beats = await readHeartbeats(this.deps.redis, this.keys.workers);
       await this.heartbeat();
@@ -121,8 +129,22 @@ export class ClusterWorker {
 
   /** Renews every lease; a lost one stops its partition or relay at once. */
   private async renewAll(): Promise<void> {
+    if (this.renewing) return;
+    this.renewing = true;
+    try {
+      await this.renewEach();
+    } catch (error) {
+      this.deps.log.warn({ worker: this.id, err: String(error) }, 'lease renewal failed');
+    } finally {
+      this.renewing = false;
+    }
+  }
+
+  private async renewEach(): Promise<void> {
     await Promise.all([
       ...[...this.partitions].map(async ([p, h]) => {
+        // Released by its hand-over just now: nothing lost.
+        if (h.leaving !== undefined && h.lease.token === null) return;
         const ok = await h.lease.renew();
         if (!ok && !h.lease.held) {
           this.partitions.delete(p);
@@ -196,13 +218,17 @@ export class ClusterWorker {
     const config = this.config;
     if (config === null) return;
     const wanted = new Set(preferredPartitions(this.id, live, config.partitions));
-    // Hand over what another live worker prefers now (a worker joined), one per tick so the move is gradual.
+    // Hand over what another live worker prefers now (a worker joined), one at a time so the move is gradual.
+    const handing = [...this.partitions.values()].some((h) => h.leaving !== undefined);
     for (const [p, h] of this.partitions) {
-      if (wanted.has(p)) continue;
-      this.partitions.delete(p);
+      if (handing || wanted.has(p)) continue;
       this.deps.log.info({ worker: this.id, partition: p }, 'handing partition over');
-      await h.ready.catch(() => undefined);
-      await h.value.stop();
+      h.leaving = (async () => {
+        await h.ready.catch(() => undefined);
+        await h.value.stop();
+      })().finally(() => {
+        if (this.partitions.get(p) === h) this.partitions.delete(p);
+      });
       break;
     }
     for (const p of wanted) {

@@ -17,7 +17,7 @@ export type { SimStats } from './stats.js';
 export type { ApiKeysOption } from './http/auth.js';
 export type { DemoTraderOptions } from './demo-trader.js';
 export type { AccountSpec, BrokerSpec, InstrumentSpec, SymbolSpec, WorldSpec } from './broker/spec.js';
-export type { OrderReceivedEvent, PriceTarget, RequestEvent, SimulatorOptions, TradeFrameEvent } from './simulator.js';
+export type { OrderReceivedEvent, PriceTarget, RequestEvent, RequestStartEvent, SimulatorOptions, TradeFrameEvent } from './simulator.js';
 export { matchesBase, parseOperation } from './broker/symbols.js';
 export { checkVolume, floorToStep, toLots, toUnits, VOLUME_SCALE } from './broker/volume.js';
 export { isSessionOpen, FOREX_SESSIONS, METAL_SESSIONS, US_INDEX_SESSIONS, EU_INDEX_SESSIONS, ALWAYS_OPEN } from './broker/sessions.js';

@@ -77,6 +77,14 @@ export interface RequestEvent {
   t: bigint;
 }
 
+/** Payload of the `requestStart` event: a request as it arrives, before it is handled (tests act while it is in flight). */
+export interface RequestStartEvent {
+  method: string;
+  /** Path and query as sent. */
+  url: string;
+  userAgent: string;
+}
+
 /** Target of `setQuote`/`movePrice`: a broker symbol name (every broker listing it), or a broker + symbol, or an instrument. */
 export type PriceTarget = string | { broker: string; symbol: string } | { instrument: string };
 
@@ -482,6 +490,12 @@ export class Simulator implements AccountSink, HubHost {
     if (this.events.listenerCount('orderReceived') === 0) return;
     const ev: OrderReceivedEvent = { accountId, via, symbol: o.symbol, volume: o.volume, comment: o.comment ?? '', magic: o.magic ?? 0, t: process.hrtime.bigint() };
     this.events.emit('orderReceived', ev);
+  }
+
+  emitRequestStart(method: string, url: string, userAgent?: string): void {
+    if (this.events.listenerCount('requestStart') === 0) return;
+    const ev: RequestStartEvent = { method, url, userAgent: userAgent ?? '' };
+    this.events.emit('requestStart', ev);
   }
 
   emitRequest(method: string, route: string, status: number, userAgent?: string): void {

@@ -273,6 +273,11 @@ export interface CheckInput {
   /** A reply whose receiver was killed within this many ms could not have been reported by it. */
   killGraceMs: number;
   initialBalances: ReadonlyMap<string, number>;
+  /**
+   * The run of the process that sent the request behind an outcome. Default: the incarnation alive when it was sent
+   * (one copier process). Cluster mode names the worker by the request's User-Agent.
+   */
+  incarnationOf?: (o: Outcome) => Incarnation | undefined;
 }
 
 /** Runs every end-of-trial check. */
@@ -528,7 +533,7 @@ function checkReported(input: CheckInput, result: CheckResult, copiedLegs: reado
   for (const o of recorder.outcomes()) {
     if (o.kind === 'unknown') result.outcomes.unknown++;
     else result.outcomes.rejections++;
-    const inc = input.incarnations.find((i) => i.startedAt <= o.sentAt && (i.endedAt === null || i.endedAt >= o.sentAt));
+    const inc = input.incarnationOf ? input.incarnationOf(o) : input.incarnations.find((i) => i.startedAt <= o.sentAt && (i.endedAt === null || i.endedAt >= o.sentAt));
     if (inc === undefined || (inc.endedAt !== null && inc.killedByRunner && inc.endedAt < o.answeredAt + input.killGraceMs)) {
       result.outcomes.lostToKill++;
       continue;

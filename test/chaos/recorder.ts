@@ -17,6 +17,8 @@ export interface Exchange {
   accountId: string | null;
   route: string;
   idempotencyKey: string | null;
+  /** The sender's User-Agent (a cluster worker names itself in it). */
+  userAgent: string | null;
   requestBody: unknown;
   status: number;
   responseBody: unknown;
@@ -35,6 +37,8 @@ export interface Outcome {
   detail: string;
   answeredAt: number;
   sentAt: number;
+  /** User-Agent of the request that produced it. */
+  userAgent: string | null;
 }
 
 const TERMINAL_PATH = /^\/(?:mt4|mt5)\/([^/]+)(\/[^?]*)?/;
@@ -111,7 +115,7 @@ export class SimRecorder {
   private readonly onRequest: (req: IncomingMessage, res: ServerResponse) => void;
   private readonly orderHooks = new Set<(e: OrderReceivedEvent) => void>();
   private readonly masterShorts: Map<string, string>;
-  private readonly inflight = new Set<{ path: string; key: string | null; chunks: Buffer[] }>();
+  private readonly inflight = new Set<{ path: string; accountId: string | null; key: string | null; userAgent: string | null; chunks: Buffer[] }>();
 
   constructor(private readonly options: RecorderOptions) {
     this.lineage = new Lineage(options.magic);
@@ -173,6 +177,20 @@ export class SimRecorder {
     }
   }
 
+  /**
+   * The User-Agent of the request in flight that carries this order (a batch naming the account, or the account's
+   * terminal route), if any: in cluster mode it names the worker that sent it.
+   */
+  userAgentOf(e: OrderReceivedEvent): string | null {
+    for (const x of this.inflight) {
+      if (x.accountId === e.accountId) return x.userAgent;
+      if (x.path !== '/v1/orders') continue;
+      const body = parse(Buffer.concat(x.chunks).toString('utf8')) as { orders?: { account_id?: string }[] } | null;
+      if (body?.orders?.some((o) => o.account_id === e.accountId)) return x.userAgent;
+    }
+    return null;
+  }
+
   /** The Idempotency-Key of the orders batch in flight that carries this order, if any. */
   private batchKeyOf(e: OrderReceivedEvent): string | null {
     for (const x of this.inflight) {
@@ -193,8 +211,10 @@ export class SimRecorder {
     const route = m ? (m[2] ?? '/') : path;
     const keyHeader = req.headers['idempotency-key'];
     const idempotencyKey = typeof keyHeader === 'string' ? keyHeader : null;
+    const uaHeader = req.headers['user-agent'];
+    const userAgent = typeof uaHeader === 'string' ? uaHeader : null;
     const inChunks: Buffer[] = [];
-    const flight = { path, key: idempotencyKey, chunks: inChunks };
+    const flight = { path, accountId, key: idempotencyKey, userAgent, chunks: inChunks };
     this.inflight.add(flight);
     // Observe the body as the simulator reads it, without adding a reader that would change the stream's flow.
     const emit = req.emit.bind(req);
@@ -219,6 +239,7 @@ export class SimRecorder {
         accountId,
         route,
         idempotencyKey,
+        userAgent,
         requestBody: parse(Buffer.concat(inChunks).toString('utf8')),
         status: res.statusCode,
         responseBody: parse(Buffer.concat(outChunks).toString('utf8')),
@@ -236,7 +257,7 @@ export class SimRecorder {
     const out: Outcome[] = [];
     const seenKeys = new Set<string>();
     for (const x of this.exchanges) {
-      const base = { answeredAt: x.answeredAt, sentAt: x.sentAt };
+      const base = { answeredAt: x.answeredAt, sentAt: x.sentAt, userAgent: x.userAgent };
       if (x.path === '/v1/orders' && x.status === 200) {
         if (x.idempotencyKey !== null) {
           if (seenKeys.has(`o|${x.idempotencyKey}`)) continue;

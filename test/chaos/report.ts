@@ -14,6 +14,17 @@ function findings(title: string, list: readonly Finding[], max = 15): string {
   return `\n  ${title}:\n${lines.join('\n')}`;
 }
 
+function clusterRows(r: TrialReport): [string, string | number][] {
+  const c = r.cluster;
+  if (c === undefined) return [];
+  return [
+    ['cluster', `${c.workers} workers, ${c.partitions} partitions, 1 control process, lease ${c.leaseMs} ms`],
+    ['  worker SIGSTOPs past the lease', `${c.stops.done}/${c.stops.planned} (${c.leasesLost} partition leases found lost on waking)`],
+    ['  Redis restarts (SIGKILL, AOF)', `${c.redisRestarts.done}/${c.redisRestarts.planned} (down ${c.redisRestarts.downMs.map((ms) => `${ms} ms`).join(', ') || '–'})`],
+    ['  partition takeovers', c.takeovers],
+  ];
+}
+
 function telegramRows(r: TrialReport): [string, string | number][] {
   const t = r.telegram;
   if (t === null) return [];
@@ -51,6 +62,7 @@ export function formatReport(r: TrialReport): string {
     ['master events', `${r.events} (${actions}; ${r.triggeredOpens} pending fills)`],
     ['faults injected', faultKinds || 'none'],
     ['  by the runner', `ws drops ${r.injected.wsDrops}, frame-drop bursts ${r.injected.frameDropBursts}, latency spikes ${r.injected.latencySpikes}, 504s armed ${r.injected.timeout504Armed}, market closures ${r.injected.marketClosures}`],
+    ...clusterRows(r),
     ['kills survived', `${r.kills.survived}/${r.kills.total} (${r.kills.onOrderArrival} as an order reached a follower)`],
     ['state file valid after kill', `${r.kills.stateValidAfter}/${r.kills.total} (${r.kills.journalTornTails} left a torn last journal line, dropped at start)`],
     ['copies expected / present', `${c.copiesExpected} / ${c.copiesPresent} (of ${c.pairs} follower × master-order pairs)`],
@@ -83,6 +95,7 @@ export function formatReport(r: TrialReport): string {
   if (r.kills.stateInvalid.length > 0) out += `\n  invalid state file:\n${r.kills.stateInvalid.map((d) => `    ${d}`).join('\n')}`;
   if (r.telegram !== null && r.telegram.outOfOrder.length > 0) out += `\n  alerts out of order:\n${r.telegram.outOfOrder.slice(0, 10).map((d) => `    ${d}`).join('\n')}`;
   if (r.driverRefused.length > 0) out += `\n  master actions the broker refused (trial bug):\n${r.driverRefused.slice(0, 10).map((d) => `    ${d}`).join('\n')}`;
-  out += `\n${r.failures.length === 0 ? 'PASS: every zero-required figure is zero' : `FAIL: ${r.failures.join(', ')}`}\n  logs: ${r.logs.stdout}, ${r.logs.stderr}\n`;
+  const logs = r.cluster === undefined ? `${r.logs.stdout}, ${r.logs.stderr}` : `${r.cluster.logsDir} (control.*.log, w<N>.*.log per process, trial.json)`;
+  out += `\n${r.failures.length === 0 ? 'PASS: every zero-required figure is zero' : `FAIL: ${r.failures.join(', ')}`}\n  logs: ${logs}\n`;
   return out;
 }

@@ -85,6 +85,21 @@ export interface TelegramFigures {
   peakRssMb: { before: number; during: number; after: number };
 }
 
+/** What the cluster trial did to the processes, and what they did about it. */
+export interface ClusterFigures {
+  workers: number;
+  partitions: number;
+  leaseMs: number;
+  stops: { done: number; planned: number };
+  redisRestarts: { done: number; planned: number; downMs: number[] };
+  /** Partitions taken by a worker after the cluster first came up (kills, stops, restarts, hand-overs). */
+  takeovers: number;
+  /** `partition lease lost` lines: a worker found its lease gone (after a SIGSTOP or a Redis outage). */
+  leasesLost: number;
+  /** Where every process's stdout and stderr are. */
+  logsDir: string;
+}
+
 export interface TrialReport {
   options: TrialOptions;
   dir: string;
@@ -100,6 +115,8 @@ export interface TrialReport {
   crashes: { count: number; details: string[] };
   copyLatencyMs: { samples: number; viaReconciliation: number; p50: number; p95: number; p99: number; max: number };
   telegram: TelegramFigures | null;
+  /** Cluster mode only (`--cluster N`): the processes and the faults done to them. */
+  cluster?: ClusterFigures;
   check: CheckResult;
   logs: { stdout: string; stderr: string };
   /** Zero-required figures that are not zero. */

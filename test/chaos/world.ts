@@ -161,8 +161,14 @@ export interface TrialWorld {
 /** Builds the world for `masters` masters and the first `followers` followers of {@link followerPlans}. */
 export function buildWorld(seed: number, masters: number, followers: number): TrialWorld {
   if (masters < 1 || masters > 2) throw new Error('the trial has one or two masters');
-  const plans = followerPlans().slice(0, followers);
-  if (plans.length < followers) throw new Error(`at most ${followerPlans().length} followers`);
+  const base = followerPlans();
+  // Past the twenty, the plans repeat under new names (f21 is f01's rules on its own account): cluster mode's 40+.
+  const plans = Array.from({ length: followers }, (_, i): FollowerPlan => {
+    const p = base[i % base.length] as FollowerPlan;
+    if (i < base.length) return p;
+    const nickname = `f${String(i + 1).padStart(2, '0')}`;
+    return { ...p, nickname, account: { ...p.account, nickname }, role: `${p.role} (as ${p.nickname})` };
+  });
   const brokers = chaosBrokers();
   const masterList = Array.from({ length: masters }, (_, i) => ({ nickname: `m${i + 1}`, id: uuidFrom(seed, `chaos-master:${i}`) }));
   const accounts: AccountSpec[] = masterList.map((m) => ({ nickname: m.nickname, id: m.id, broker: 'Demo Markets', currency: 'USD', balance: 100_000, leverage: 100, marginMode: 'Hedging' }));

@@ -12,6 +12,7 @@ const WS_PATH = /^\/(mt4|mt5)\/([^/]+)\/ws\/?$/;
 /** Entry point of every HTTP request: management under /v1, terminals under /mt5/<id> and /mt4/<id>. */
 export function handleRequest(sim: Simulator, req: IncomingMessage, res: ServerResponse): void {
   const method = req.method ?? 'GET';
+  sim.emitRequestStart(method, req.url ?? '/', req.headers['user-agent']);
   const { path, query } = splitUrl(req.url);
   let work: Promise<string>;
   if (path === '/v1' || path.startsWith('/v1/')) {

@@ -12,11 +12,20 @@ import { RedisPartitionState, loadPartitionState } from '../../../src/cluster/pa
 import { FencedBroker, partitionKey } from '../../../src/cluster/fenced-broker.js';
 import type { BrokerPort } from '../../../src/engine/ports.js';
 import { startLocalRedis } from '../../../src/cluster/local/redis-server.js';
+import { RedisMasterStream } from '../../../src/cluster/master-stream.js';
+import { encodeMasterEvent } from '../../../src/cluster/wire.js';
 import type { LocalRedis } from '../../../src/cluster/local/redis-server.js';
 
 let server: LocalRedis;
 let redis: Redis;
 let dir: string;
+
+const quiet = { debug() {}, info() {}, warn() {}, error() {}, child() { return this; } };
+
+/** A partition's reader of one master stream (group p0), acknowledging when `durable` resolves. */
+function masterStream(key: string, durable: () => Promise<void>): RedisMasterStream {
+  return new RedisMasterStream({ reader: redis.duplicate(), redis, masterId: 'm', streamKey: key, group: 'p0', consumer: 'c1', deadLetterKey: 't:dead', sink: { durable }, log: quiet, blockMs: 100 });
+}
 
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'fxm-lease-'));
@@ -84,35 +93,25 @@ describe('fenced leases on Redis', () => {
         return { batch_id: 'b', idempotent_replay: false, summary: { requested: 0, filled: 0, failed: 0, unknown: 0 }, results: [] };
       },
     } as unknown as BrokerPort;
-    const broker = new FencedBroker({ inner, lease, partition: 3, maxCallMs: 200, isMaster: () => false, masterStream: () => { throw new Error('unused'); } });
+    const warned: string[] = [];
+    const log = { ...quiet, warn: (_o: unknown, msg: string) => void warned.push(msg) };
+    const broker = new FencedBroker({ inner, lease, partition: 3, maxCallMs: 200, isMaster: () => false, masterStream: () => { throw new Error('unused'); }, log });
     await broker.placeOrders({ orders: [] }, { idempotencyKey: 'fxm:m:o:d1' });
     expect(sent).toEqual(['p3.fxm:m:o:d1']);
     await new Promise((r) => setTimeout(r, 450));
     // 150 ms of lease left, a call may take 200 ms: refused before anything is sent.
     expect(() => broker.placeOrders({ orders: [] }, { idempotencyKey: 'fxm:m:o:d2' })).toThrow(/lease .* is not held any more.*nothing was sent/);
     expect(sent).toHaveLength(1);
+    expect(warned).toEqual([expect.stringMatching(/order refused by the fence/)]);
     expect(partitionKey(1, 'x'.repeat(200)).length).toBeLessThanOrEqual(128);
     expect(partitionKey(1, 'x'.repeat(200))).toBe(partitionKey(1, 'x'.repeat(200)));
   });
 
   it('moves an unreadable master stream entry to the dead-letter stream and goes on', async () => {
-    const { RedisMasterStream } = await import('../../../src/cluster/master-stream.js');
-    const { encodeMasterEvent } = await import('../../../src/cluster/wire.js');
     const key = 't:stream:m';
     await redis.xadd(key, '*', ...encodeMasterEvent({ type: 'positions', data: [] }, 1));
     const events: string[] = [];
-    const stream = new RedisMasterStream({
-      reader: redis.duplicate(),
-      redis,
-      masterId: 'm',
-      streamKey: key,
-      group: 'p0',
-      consumer: 'c1',
-      deadLetterKey: 't:dead',
-      sink: { durable: async () => undefined },
-      log: { debug() {}, info() {}, warn() {}, error() {}, child() { return this; } },
-      blockMs: 100,
-    });
+    const stream = masterStream(key, async () => undefined);
     stream.onEvent((e) => events.push(e.type));
     stream.start();
     await new Promise((r) => setTimeout(r, 200));
@@ -127,6 +126,29 @@ describe('fenced leases on Redis', () => {
     // Acknowledged: nothing of it stays pending for a next owner to trip over.
     const pending = (await redis.xpending(key, 'p0')) as [number];
     expect(pending[0]).toBe(0);
+  });
+
+  it('reads on while an entry waits to be acknowledged: what it caused may wait for the entries behind it', async () => {
+    const key = 't:stream:chain';
+    await redis.xadd(key, '*', ...encodeMasterEvent({ type: 'positions', data: [] }, 1));
+    const events: string[] = [];
+    // Like a new position's trade frame, the first entry is durable only once the one behind it has been read.
+    let nextRead!: () => void;
+    const behind = new Promise<void>((r) => (nextRead = r));
+    const stream = masterStream(key, () => behind);
+    stream.onEvent((e) => {
+      if (e.type === 'positions') events.push(e.type);
+      if (events.length >= 3) nextRead();
+    });
+    stream.start();
+    for (let i = 0; i < 40 && events.length < 1; i++) await new Promise((r) => setTimeout(r, 25));
+    await redis.xadd(key, '*', ...encodeMasterEvent({ type: 'positions', data: [] }, 2));
+    await redis.xadd(key, '*', ...encodeMasterEvent({ type: 'positions', data: [] }, 3));
+    for (let i = 0; i < 100 && stream.counters.acked < 3; i++) await new Promise((r) => setTimeout(r, 30));
+    await stream.close();
+    expect(events).toEqual(['positions', 'positions', 'positions']);
+    expect(stream.counters.acked).toBe(3);
+    expect(((await redis.xpending(key, 'p0')) as [number])[0]).toBe(0);
   });
 
   it('says clearly when Redis cannot be reached, without the password', async () => {
