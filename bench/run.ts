@@ -9,6 +9,8 @@
  *   npm run bench -- --out DIR       write results elsewhere (default bench/results)
  *   npm run bench -- --followers 1000   latency/floor/baseline cases with that many followers only
  *   npm run bench -- --no-build      skip the build: case processes run the TypeScript sources under tsx
+ *   npm run bench -- --cluster       cluster mode instead (bench/lib/cluster-bench.ts): followers × workers over a real
+ *                                    redis-server, writes cluster-latest.{json,md} (with --quick, --seed, --out, --no-build)
  *
  * The copier is measured as it ships: this script first compiles `src` and `bench` with tsc
  * (`tsconfig.bench.json` → `bench/.build`, type-checked as `npm run build` is), then runs every case process and its
@@ -31,6 +33,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { buildBench, DEFAULT_BUILD_DIR, displayPath, REPO_ROOT, type BuildOptions } from './lib/build.js';
 import { loadAvg, machineInfo, type MachineInfo } from './lib/machine.js';
+import { clusterPlan, runClusterBench, runClusterCase, type ClusterCase } from './lib/cluster-bench.js';
 import { renderMarkdown } from './lib/report.js';
 import { burstScenario, type BurstResult } from './scenarios/burst.js';
 import type { CopierKind } from './scenarios/common.js';
@@ -176,7 +179,8 @@ export function checkTargets(r: Pick<BenchResults, 'latency' | 'baseline' | 'bur
   ];
 }
 
-function commandLine(args: readonly string[]): string {
+/** The command line as the results quote it. */
+export function commandLine(args: readonly string[]): string {
   const joined = args.join(' ');
   if (process.env['npm_lifecycle_event'] === 'bench') return `npm run bench${joined ? ` -- ${joined}` : ''}`;
   const self = COMPILED ? `node ${displayPath(fileURLToPath(import.meta.url))}` : 'tsx bench/run.ts';
@@ -190,7 +194,8 @@ interface RuntimePlan {
   prepare?: (log: (line: string) => void) => CaseProcess;
 }
 
-function caseRuntime(opts: Pick<RunOptions, 'isolate' | 'runtime' | 'build'>): RuntimePlan {
+/** How the case processes of a run start (exported for the `--cluster` run, which uses the same build). */
+export function caseRuntime(opts: Pick<RunOptions, 'isolate' | 'runtime' | 'build'>): RuntimePlan {
   if (opts.isolate === false) return { label: `in-process (${COMPILED ? 'compiled JavaScript' : 'TypeScript, loaded by the calling process'})` };
   if ((opts.runtime ?? (COMPILED ? 'compiled' : 'tsx')) === 'tsx') {
     return { label: 'tsx', prepare: () => ({ script: join(REPO_ROOT, 'bench', 'run.ts'), execArgv: ['--import', 'tsx'] }) };
@@ -318,6 +323,31 @@ async function main(argv: string[]): Promise<void> {
   if (caseJson !== undefined) {
     const r = await runCase(JSON.parse(caseJson) as Case, seed);
     await writeFile(flag('--case-out') ?? 'case.json', JSON.stringify(r));
+    return;
+  }
+  const clusterCase = flag('--cluster-case');
+  if (clusterCase !== undefined) {
+    const r = await runClusterCase(JSON.parse(clusterCase) as ClusterCase, seed);
+    await writeFile(flag('--case-out') ?? 'case.json', JSON.stringify(r));
+    return;
+  }
+  if (argv.includes('--cluster')) {
+    const runtime = caseRuntime({ runtime: argv.includes('--no-build') ? 'tsx' : 'compiled' });
+    const proc = runtime.prepare?.((line) => console.log(line)) ?? null;
+    const rev = gitRevision();
+    const profile = argv.includes('--smoke') ? 'smoke' : argv.includes('--quick') ? 'quick' : 'full';
+    const results = await runClusterBench({
+      profile,
+      seed,
+      runtime: runtime.label,
+      proc,
+      command: commandLine(argv),
+      argv,
+      notes: rev ? [`git ${rev}`, `${clusterPlan(profile).length} case process(es)`] : [],
+      outDir: flag('--out') ?? join(REPO_ROOT, 'bench', 'results'),
+    });
+    for (const t of results.targets) if (t.ok !== null) console.log(`${t.ok ? 'ok  ' : 'MISS'} ${t.name}: ${t.value} ${t.unit} (target ${t.target})`);
+    if (results.errors.length > 0) process.exitCode = 1;
     return;
   }
   const only = flag('--only') as ScenarioName | 'memory' | undefined;

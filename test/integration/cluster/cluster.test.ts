@@ -1,12 +1,17 @@
 /**
- * Cluster mode for real: redis-server, the simulator, one control process and three workers, all real processes
- * started from src/main.ts as in production. A worker is SIGKILLed right after a master event; another is SIGSTOPped
- * past its lease and SIGCONTed. Invariants from the simulator's books: each follower holds exactly one copy of each
- * open master position (0 duplicates, 0 lost), and the paused worker sends no order until it holds a lease again.
+ * Cluster mode for real: redis-server, the simulator, two control processes (one active, one on stand-by) and three
+ * workers, all real processes started from src/main.ts as in production. A worker is SIGKILLed right after a master
+ * event and comes back; another is SIGSTOPped past its lease, idle and then in the middle of a copy; the active
+ * control process is SIGKILLed while it aggregates an event's alert; Redis is SIGKILLed and restarted from its AOF
+ * with a trade made meanwhile; a worker of another version asks for partitions. Invariants from the simulator's
+ * books: each follower holds exactly one copy of each open master position (0 duplicates, 0 lost), a worker sends no
+ * order for a partition once another may own it, and the chat tells each outcome once.
+ *
+ * DUMP=1 writes every process's output to /tmp/cl-<name>-<pid>.log when the suite ends.
  */
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -20,8 +25,10 @@ import { buildVersion } from '../../../src/cluster/version.js';
 import { defaultFollower } from '../../../src/domain/config.js';
 import { parseCopyComment } from '../../../src/domain/tags.js';
 import { createSimulator } from '../../../src/sim/index.js';
-import type { RequestEvent, Sim } from '../../../src/sim/index.js';
+import type { RequestEvent, RequestStartEvent, Sim } from '../../../src/sim/index.js';
 import { alwaysOpenWorld, MAGIC } from '../engine/harness.js';
+import { startTcpGate } from './tcp-gate.js';
+import type { TcpGate } from './tcp-gate.js';
 
 const MAIN = fileURLToPath(new URL('../../../src/main.ts', import.meta.url));
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
@@ -37,13 +44,15 @@ interface Proc {
 
 let dir: string;
 let redisServer: LocalRedis;
+/** w3 reaches Redis through this gate, so a test can cut it off. */
+let gate: TcpGate;
 let redis: Redis;
 let sim: Sim;
 const procs: Proc[] = [];
 const orderRequests: { ua: string; at: number; route: string }[] = [];
 const keys = clusterKeys('fxt');
 
-function start(name: string, role: 'control' | 'worker'): Proc {
+function start(name: string, role: 'control' | 'worker', extraEnv: Record<string, string> = {}): Proc {
   const child = spawn(process.execPath, ['--import', 'tsx', MAIN], {
     cwd: ROOT,
     stdio: ['pipe', 'pipe', 'pipe'],
@@ -51,7 +60,7 @@ function start(name: string, role: 'control' | 'worker'): Proc {
       ...process.env,
       FXSOCKET_API_KEY: sim.apiKey,
       FXSOCKET_API_URL: sim.url,
-      FXMIRROR_REDIS_URL: redisServer.url,
+      FXMIRROR_REDIS_URL: name === 'w3' ? `redis://127.0.0.1:${gate.port}` : redisServer.url,
       FXMIRROR_REDIS_PREFIX: 'fxt',
       FXMIRROR_ROLE: role,
       FXMIRROR_WORKER_ID: name,
@@ -63,12 +72,33 @@ function start(name: string, role: 'control' | 'worker'): Proc {
       FXMIRROR_DATA: join(dir, name),
       FXMIRROR_LOG_LEVEL: 'info',
       FXMIRROR_WEBAPP: 'off',
+      // Long enough to kill the control process while it waits for an event's late legs.
+      FXMIRROR_AGGREGATE_MS: '2500',
+      ...extraEnv,
     },
   });
   const p: Proc = { name, child, out: [] };
   for (const s of [child.stdout, child.stderr]) s?.setEncoding('utf8').on('data', (c: string) => p.out.push(...c.split('\n')));
   procs.push(p);
   return p;
+}
+
+const proc = (name: string): Proc => {
+  const p = [...procs].reverse().find((x) => x.name === name);
+  if (!p) throw new Error(`no process ${name}`);
+  return p;
+};
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+/** Lines of the chat transcripts (both control processes) that contain `text`. */
+const chatLines = (text: string) => procs.filter((p) => p.name.startsWith('control')).flatMap((p) => p.out.filter((l) => l.includes(text)));
+/** Log time of a process's first line with `text` at or after `since`, else Infinity. */
+function loggedAt(p: Proc, text: string, since: number): number {
+  for (const l of p.out) {
+    if (!l.includes(text)) continue;
+    const t = Number(/"time":(\d+)/.exec(l)?.[1] ?? 0);
+    if (t >= since) return t;
+  }
+  return Infinity;
 }
 
 async function waitFor<T>(fn: () => Promise<T | null | undefined | false> | T | null | undefined | false, what: string, timeoutMs = 20_000): Promise<T> {
@@ -114,10 +144,20 @@ async function allOwnedBy(names: string[]): Promise<boolean> {
   return new Set(held).size === PARTITIONS && held.length === PARTITIONS;
 }
 
+/** Every partition owned by one of `names`, and nothing moved for 1.5 s (hand-overs after a worker's return done). */
+async function settled(names: string[]): Promise<boolean> {
+  if (!(await allOwnedBy(names))) return false;
+  const before = JSON.stringify([...(await owners())].sort());
+  await sleep(1_500);
+  return (await allOwnedBy(names)) && JSON.stringify([...(await owners())].sort()) === before;
+}
+
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'fxm-cluster-'));
   redisServer = await startLocalRedis(dir);
   redis = new Redis(redisServer.url);
+  redis.on('error', () => undefined);
+  gate = await startTcpGate(redisServer.port);
   sim = await createSimulator({ seed: 11, port: 0, marketHours: 'always', world: alwaysOpenWorld(), demoTrader: false });
   for (const n of EXTRA) sim.addAccount({ nickname: n, broker: 'Apex Trading', name: n, currency: 'USD', balance: 5_000, leverage: 500, marginMode: 'Hedging' });
   sim.events.on('request', (e: RequestEvent) => {
@@ -134,28 +174,34 @@ beforeAll(async () => {
       followers: ['raw-follower', ...followers()].map((n) => ({ ...defaultFollower(sim.account(n).id, [master]), sizing: { mode: 'fixed', lots: 0.1 } })),
     }),
   );
-  start('control', 'control');
+  const control = start('control', 'control');
+  await waitFor(() => control.out.some((l) => l.includes('fxmirror control: active')), 'the first control process active');
+  control.child.stdin?.write('/start\n');
+  const standby = start('control2', 'control');
+  await waitFor(() => standby.out.some((l) => l.includes('stand-by')), 'the second control process on stand-by');
   for (const w of ['w1', 'w2', 'w3']) start(w, 'worker');
   await waitFor(() => allOwnedBy(['w1', 'w2', 'w3']), 'all partitions owned', 40_000);
 }, 60_000);
 
 afterAll(async () => {
+  if (process.env['DUMP']) for (const p of procs) await writeFile(`/tmp/cl-${p.name}-${p.child.pid}.log`, p.out.join('\n'));
   for (const p of procs) {
     p.child.kill('SIGCONT');
     p.child.kill('SIGKILL');
   }
   redis?.disconnect();
   await sim?.close();
+  await gate?.stop();
   await redisServer?.stop();
   await rm(dir, { recursive: true, force: true });
 });
 
 describe('cluster mode', () => {
   const tickets: number[] = [];
-  const open = () => {
+  const open = (symbol = 'EURUSD') => {
     const master = sim.account('master');
     const before = new Set(master.positions().map((r) => r.ticket));
-    master.send({ symbol: 'EURUSD', operation: 'Buy', volume: 0.1 });
+    master.send({ symbol, operation: 'Buy', volume: 0.1 });
     const row = master.positions().find((r) => !before.has(r.ticket));
     if (!row) throw new Error('the master open did not show');
     tickets.push(row.ticket);
@@ -175,16 +221,22 @@ describe('cluster mode', () => {
     await waitFor(() => allOwnedBy(['w2', 'w3']), 'partitions taken over', 30_000);
     open();
     await waitFor(() => allCopied(tickets), 'copies after the takeover', 30_000);
-    await new Promise((r) => setTimeout(r, 1_500));
+    await sleep(1_500);
     expect(duplicates(tickets)).toEqual([]);
-  }, 60_000);
+    // It comes back under its name and takes its share again.
+    start('w1', 'worker');
+    await waitFor(() => allOwnedBy(['w1', 'w2', 'w3']), 'w1 back with its partitions', 30_000);
+    open();
+    await waitFor(() => allCopied(tickets), 'copies after w1 is back', 30_000);
+    expect(duplicates(tickets)).toEqual([]);
+  }, 90_000);
 
   it('a worker paused past its lease sends nothing for the partitions it lost', async () => {
     const w2 = procs.find((p) => p.name === 'w2');
     const before = (await owners()).get('w2') ?? [];
     expect(before.length).toBeGreaterThan(0);
     w2?.child.kill('SIGSTOP');
-    await waitFor(() => allOwnedBy(['w3']), 'w3 holds every partition', 30_000);
+    await waitFor(() => allOwnedBy(['w1', 'w3']), 'w1 and w3 hold every partition', 30_000);
     open();
     await waitFor(() => allCopied(tickets), 'copies while w2 is paused', 30_000);
     const resumedAt = Date.now();
@@ -197,9 +249,109 @@ describe('cluster mode', () => {
     expect(early).toEqual([]);
     open();
     await waitFor(() => allCopied(tickets), 'copies after w2 is back', 30_000);
-    await new Promise((r) => setTimeout(r, 1_500));
+    await sleep(1_500);
     expect(duplicates(tickets)).toEqual([]);
   }, 90_000);
+
+  it('a worker paused in the middle of a copy and woken, cut off from Redis, after the takeover: it sends nothing', async () => {
+    await waitFor(() => settled(['w1', 'w2', 'w3']), 'partitions settled', 40_000);
+    const victim = proc('w3');
+    const beat = (await readHeartbeats(redis, keys.workers)).find((b) => b.id === 'w3');
+    expect(beat?.partitions.some((p) => p.followers > 0)).toBe(true);
+    let stoppedAt = 0;
+    // A symbol not traded yet: its specification is read for the event, between the master's trade and the batch.
+    const onStart = (e: RequestStartEvent) => {
+      if (stoppedAt !== 0 || !e.url.includes('/SymbolInfo') || !e.userAgent.includes('(w3)')) return;
+      victim.child.kill('SIGSTOP');
+      gate.close();
+      stoppedAt = Date.now();
+    };
+    sim.events.on('requestStart', onStart);
+    try {
+      open('GBPUSD');
+      await waitFor(() => stoppedAt > 0, 'w3 stopped while it reads the symbol', 10_000);
+    } finally {
+      sim.events.off('requestStart', onStart);
+    }
+    await waitFor(() => allOwnedBy(['w1', 'w2']), 'w1 and w2 hold every partition', 30_000);
+    // Woken with Redis out of reach, it cannot learn that its lease is gone: only its local deadline stops it, and
+    // the intent it must write to Redis before a batch (fenced by the lease) cannot be written.
+    const resumedAt = Date.now();
+    victim.child.kill('SIGCONT');
+    await waitFor(() => loggedAt(victim, 'partition lease lost', resumedAt) < Infinity, 'w3 giving its partitions up by its own clock', 20_000);
+    await sleep(1_000);
+    gate.open();
+    await waitFor(() => loggedAt(victim, 'partition taken', resumedAt) < Infinity, 'w3 taking partitions again', 30_000);
+    const retakenAt = loggedAt(victim, 'partition taken', resumedAt);
+    expect(orderRequests.filter((r) => r.ua.includes('(w3)') && r.at >= resumedAt && r.at < retakenAt)).toEqual([]);
+    await waitFor(() => allCopied(tickets), 'copies by the new owners', 30_000);
+    await sleep(1_500);
+    expect(duplicates(tickets)).toEqual([]);
+  }, 120_000);
+
+  it('the active control process SIGKILLed while it aggregates an event: the stand-by posts every outcome once', async () => {
+    await waitFor(() => settled(['w1', 'w2', 'w3']), 'partitions settled', 40_000);
+    const control = proc('control');
+    const standby = proc('control2');
+    // One follower answers slowly, so its partition's legs come late and the message waits for them.
+    const slow = sim.account('mt4-follower');
+    slow.faults.set({ latencyMs: 4_000 });
+    let ticket: number;
+    try {
+      ticket = open();
+      await waitFor(() => followers().filter((f) => copiesOf(f, ticket) === 1).length >= followers().length - 2, 'the quick copies', 15_000);
+      control.child.kill('SIGKILL');
+      await waitFor(() => standby.out.some((l) => l.includes('fxmirror control: active')), 'the stand-by taking over', 20_000);
+      standby.child.stdin?.write('/start\n');
+      await waitFor(() => allCopied(tickets), 'every copy, the slow one too', 30_000);
+    } finally {
+      slow.faults.clear();
+    }
+    await waitFor(() => chatLines(`open #${ticket}`).length > 0, 'the message for the event', 20_000);
+    await sleep(3_000);
+    expect(control.out.filter((l) => l.includes(`open #${ticket}`))).toEqual([]);
+    const posted = standby.out.findIndex((l) => l.includes(`open #${ticket}`));
+    expect(chatLines(`open #${ticket}`)).toHaveLength(1);
+    // One message with every follower's outcome: a line per follower before its footer.
+    const end = standby.out.findIndex((l, i) => i > posted && l.includes('⏱'));
+    const body = standby.out.slice(posted, end).join('\n');
+    for (const name of [...followers(), 'raw-follower']) expect(body).toContain(`${name}:`);
+  }, 90_000);
+
+  it('Redis killed and down past the lease, a trade made meanwhile: nothing sent while it is away, the trade copied once after', async () => {
+    const control = proc('control2');
+    const killedAt = Date.now();
+    const restarted = redisServer.restart(LEASE_MS + 2_000);
+    await sleep(LEASE_MS + 500);
+    open();
+    await restarted;
+    // Every lease has lapsed by killedAt + LEASE_MS: from then on until a worker holds a lease again, no order may be
+    // sent (Redis answers a little before the test hears it is back: the first lease taken after the lapse bounds it).
+    const lapsedAt = killedAt + LEASE_MS;
+    const retakenAt = Math.min(Date.now(), ...['w1', 'w2', 'w3'].map((n) => loggedAt(proc(n), 'partition taken', lapsedAt)));
+    expect(orderRequests.filter((r) => r.at > lapsedAt && r.at < retakenAt)).toEqual([]);
+    await waitFor(() => allOwnedBy(['w1', 'w2', 'w3']), 'partitions taken again', 30_000);
+    await waitFor(() => allCopied(tickets), 'the trade made during the outage copied', 40_000);
+    await sleep(1_500);
+    expect(duplicates(tickets)).toEqual([]);
+    // The configuration came back from the AOF; the chat is told once; the control process is still there.
+    expect(await redis.get(keys.config)).not.toBeNull();
+    await waitFor(() => chatLines('Redis was unreachable for').length > 0, 'the outage told in chat', 20_000);
+    await sleep(1_000);
+    expect(chatLines('Redis was unreachable for')).toHaveLength(1);
+    expect(control.child.exitCode).toBeNull();
+  }, 120_000);
+
+  it('a worker of another version takes no partition and names both versions', async () => {
+    const old = start('w-old', 'worker', { FXMIRROR_BUILD_VERSION: '0.0.1-old' });
+    await waitFor(() => old.out.some((l) => l.includes('takes no partitions')), 'the refusal', 20_000);
+    const line = old.out.find((l) => l.includes('takes no partitions')) ?? '';
+    expect(line).toContain('0.0.1-old');
+    expect(line).toContain(buildVersion());
+    const beat = (await readHeartbeats(redis, keys.workers)).find((b) => b.id === 'w-old');
+    expect(beat?.partitions).toEqual([]);
+    old.child.kill('SIGKILL');
+  }, 40_000);
 
   it('closes reach every copy after the moves', async () => {
     const master = sim.account('master');
