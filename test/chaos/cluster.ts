@@ -24,6 +24,7 @@ import { SimRecorder } from './recorder.js';
 import { CHAOS_API_KEY, failuresOf } from './trial.js';
 import type { TrialOptions, TrialReport } from './trial.js';
 import { buildWorld } from './world.js';
+import { waitSettled } from './settle.js';
 
 /** A cluster trial: the single trial's options (`kills` = worker SIGKILLs) plus the cluster and its other faults. */
 export interface ClusterTrialOptions extends TrialOptions {
@@ -176,22 +177,8 @@ export async function runClusterTrial(options: ClusterTrialOptions): Promise<Tri
   faults.stop();
   for (const [name, p] of procs.workers) if (!p.running) procs.startWorker(name);
   await until(() => procs.allStarted(), 60_000);
-  const settleStart = Date.now();
-  const settleMax = options.settleMaxMs ?? 90_000;
-  const fingerprint = () => JSON.stringify(world.followers.map((f) => sim.account(f.id).positions().map((r) => [r.ticket, r.lots, r.stopLoss, r.takeProfit, r.openPrice])));
-  let last = fingerprint();
-  let stableSince = Date.now();
-  const timerRuns = () => stream.filter((s) => s.at >= settleStart && /Reconciliation.*\(timer\)/.test(s.line)).length;
-  while (Date.now() - settleStart < settleMax) {
-    await sleep(500);
-    const now = fingerprint();
-    if (now !== last) {
-      last = now;
-      stableSince = Date.now();
-    }
-    if (timerRuns() >= 3 && Date.now() - stableSince >= 12_000) break;
-  }
-  progress(`chaos: settled after ${Math.round((Date.now() - settleStart) / 1000)} s (${timerRuns()} timer reconciliations)`);
+  const settled = await waitSettled(sim, world.followers.map((f) => f.id), stream, options.settleMaxMs ?? 90_000, 12_000);
+  progress(`chaos: settled after ${settled.seconds} s (${settled.timerRuns} timer reconciliations)`);
 
   // Graceful stop: workers write their partitions' states and let the leases go; those states must be valid too.
   supervising = false;

@@ -26,6 +26,7 @@ import { SimRecorder } from './recorder.js';
 import { startFakeTelegram } from '../integration/security/fake-telegram.js';
 import type { FakeTelegram, SentMessage, TelegramMode } from '../integration/security/fake-telegram.js';
 import { buildWorld } from './world.js';
+import { waitSettled } from './settle.js';
 
 export const CHAOS_API_KEY = 'fxs_live_chaosTrialKey0123456789';
 export const CHAOS_BOT_TOKEN = '6000000001:AAchaosTrialBotToken_0123456789abcdef';
@@ -382,23 +383,8 @@ export async function runTrial(options: TrialOptions): Promise<TrialReport> {
   faults.stop();
   if (!copier.running) copier.start();
   await waitReady(30_000);
-  const settleStart = Date.now();
-  const settleMax = options.settleMaxMs ?? 90_000;
-  const fingerprint = () =>
-    JSON.stringify(world.followers.map((f) => sim.account(f.id).positions().map((r) => [r.ticket, r.lots, r.stopLoss, r.takeProfit, r.openPrice])));
-  let last = fingerprint();
-  let stableSince = Date.now();
-  const timerRuns = () => stream.filter((s) => s.at >= settleStart && /Reconciliation.*\(timer\)/.test(s.line)).length;
-  while (Date.now() - settleStart < settleMax) {
-    await sleep(500);
-    const now = fingerprint();
-    if (now !== last) {
-      last = now;
-      stableSince = Date.now();
-    }
-    if (timerRuns() >= 3 && Date.now() - stableSince >= 8000) break;
-  }
-  progress(`chaos: settled after ${Math.round((Date.now() - settleStart) / 1000)} s (${timerRuns()} timer reconciliations)`);
+  const settled = await waitSettled(sim, world.followers.map((f) => f.id), stream, options.settleMaxMs ?? 90_000, 8000);
+  progress(`chaos: settled after ${settled.seconds} s (${settled.timerRuns} timer reconciliations)`);
 
   // Graceful stop: the final state is flushed; it must be valid too.
   supervising = false;
