@@ -8,9 +8,6 @@
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DEFAULT_ENGINE_OPTIONS } from '../../src/engine/index.js';
-import { createSimulator } from '../../src/sim/index.js';
-import type { AccountHandle, Sim } from '../../src/sim/index.js';
 import { deriveSeed, Rng } from '../../src/sim/rng.js';
 import type { JournalEntry } from '../../src/store/index.js';
 import { ClusterFaults, scheduleFaults } from './cluster-faults.js';
@@ -20,10 +17,9 @@ import { CopyLatencyProbe, percentile } from './copy-latency.js';
 import { FaultInjector, MasterDriver } from './driver.js';
 import { checkInvariants } from './expect.js';
 import type { StreamLine } from './expect.js';
-import { SimRecorder } from './recorder.js';
-import { CHAOS_API_KEY, failuresOf } from './trial.js';
+import { failuresOf } from './trial.js';
+import { CHAOS_API_KEY, setUpTrialWorld } from './trial-world.js';
 import type { TrialOptions, TrialReport } from './trial.js';
-import { buildWorld } from './world.js';
 import { waitSettled } from './settle.js';
 
 /** A cluster trial: the single trial's options (`kills` = worker SIGKILLs) plus the cluster and its other faults. */
@@ -54,30 +50,8 @@ export async function runClusterTrial(options: ClusterTrialOptions): Promise<Tri
   const rates = options.rates ?? { error5xx: 0.05, legTimeout: 0.02, timeout504: 0.02 };
   const dir = options.dir ?? (await mkdtemp(join(tmpdir(), 'fxmirror-chaos-cluster-')));
   await mkdir(join(dir, 'redis'), { recursive: true });
-  const world = buildWorld(options.seed, options.masters, options.followers);
-  const rng = new Rng(deriveSeed(options.seed, 'chaos-runner'));
-  const magic = DEFAULT_ENGINE_OPTIONS.magic;
+  const { world, rng, magic, sim, masterHandles, followerHandles, initialBalances, recorder } = await setUpTrialWorld(options);
   const timing = { partitions: options.partitions, leaseMs: options.leaseMs, renewMs: Math.max(200, Math.round(options.leaseMs / 8)), batchTimeoutMs: Math.round(options.leaseMs * 0.375) };
-
-  const sim: Sim = await createSimulator({
-    seed: options.seed,
-    port: 0,
-    world: world.spec,
-    priceFeed: false,
-    demoTrader: false,
-    marketHours: 'always',
-    apiKeys: { full: [CHAOS_API_KEY], readOnly: [] },
-    ...(options.variant === undefined ? {} : { variant: options.variant }),
-  });
-  const masterHandles = world.masters.map((m) => ({ id: m.id, handle: sim.account(m.id) }));
-  const followerHandles: AccountHandle[] = world.followers.map((f) => sim.account(f.id));
-  const initialBalances = new Map<string, number>([...masterHandles.map((m) => [m.id, m.handle.summary().balance] as const), ...world.followers.map((f) => [f.id, sim.account(f.id).summary().balance] as const)]);
-  const recorder = new SimRecorder({
-    sim,
-    magic,
-    followers: new Map(world.followers.map((f) => [f.id, { hedging: f.account.marginMode !== 'Netting' }] as const)),
-    masters: world.masters.map((m) => m.id),
-  });
 
   const stream: StreamLine[] = [];
   const journal = new Map<string, JournalEntry>();

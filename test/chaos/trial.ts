@@ -9,10 +9,7 @@
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DEFAULT_ENGINE_OPTIONS } from '../../src/engine/index.js';
-import { createSimulator } from '../../src/sim/index.js';
 import type { WorldVariant } from '../../src/sim/variant.js';
-import type { AccountHandle, Sim } from '../../src/sim/index.js';
 import { deriveSeed, Rng } from '../../src/sim/rng.js';
 import { openStore } from '../../src/store/index.js';
 import type { JournalEntry } from '../../src/store/index.js';
@@ -22,13 +19,13 @@ import { FaultInjector, MasterDriver } from './driver.js';
 import type { InjectedCounts, MasterActionKind } from './driver.js';
 import { checkInvariants } from './expect.js';
 import type { CheckResult, StreamLine } from './expect.js';
-import { SimRecorder } from './recorder.js';
 import { startFakeTelegram } from '../integration/security/fake-telegram.js';
 import type { FakeTelegram, SentMessage, TelegramMode } from '../integration/security/fake-telegram.js';
-import { buildWorld } from './world.js';
+import { CHAOS_API_KEY, setUpTrialWorld } from './trial-world.js';
+
+export { CHAOS_API_KEY };
 import { waitSettled } from './settle.js';
 
-export const CHAOS_API_KEY = 'fxs_live_chaosTrialKey0123456789';
 export const CHAOS_BOT_TOKEN = '6000000001:AAchaosTrialBotToken_0123456789abcdef';
 export const CHAOS_ADMIN = 777;
 
@@ -139,23 +136,7 @@ export async function runTrial(options: TrialOptions): Promise<TrialReport> {
   const dir = options.dir ?? (await mkdtemp(join(tmpdir(), 'fxmirror-chaos-')));
   await mkdir(dir, { recursive: true });
   const dataDir = join(dir, 'data');
-  const world = buildWorld(options.seed, options.masters, options.followers);
-  const rng = new Rng(deriveSeed(options.seed, 'chaos-runner'));
-  const magic = DEFAULT_ENGINE_OPTIONS.magic;
-
-  const sim: Sim = await createSimulator({
-    seed: options.seed,
-    port: 0,
-    world: world.spec,
-    priceFeed: false,
-    demoTrader: false,
-    marketHours: 'always',
-    apiKeys: { full: [CHAOS_API_KEY], readOnly: [] },
-    ...(options.variant === undefined ? {} : { variant: options.variant }),
-  });
-  const masterHandles = world.masters.map((m) => ({ id: m.id, handle: sim.account(m.id) }));
-  const followerHandles: AccountHandle[] = world.followers.map((f) => sim.account(f.id));
-  const initialBalances = new Map<string, number>([...masterHandles.map((m) => [m.id, m.handle.summary().balance] as const), ...world.followers.map((f) => [f.id, sim.account(f.id).summary().balance] as const)]);
+  const { world, rng, magic, sim, masterHandles, followerHandles, initialBalances, recorder } = await setUpTrialWorld(options);
 
   // Configuration lives in the state file: seed it before the first start.
   const store = await openStore({ dataDir });
@@ -164,12 +145,6 @@ export async function runTrial(options: TrialOptions): Promise<TrialReport> {
   store.changed();
   await store.close();
 
-  const recorder = new SimRecorder({
-    sim,
-    magic,
-    followers: new Map(world.followers.map((f) => [f.id, { hedging: f.account.marginMode !== 'Netting' }] as const)),
-    masters: world.masters.map((m) => m.id),
-  });
   const stream: StreamLine[] = [];
   // With a bot token the copier's chat goes to the Bot API stand-in; its messages become the event stream.
   const htmlText = (t: string) => t.replace(/<[^>]+>/g, '').replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&quot;/g, '"').replace(/&amp;/g, '&');
