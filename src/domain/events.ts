@@ -45,12 +45,6 @@ export interface MasterOpen extends MasterEventBase {
   takeProfit: number;
   /** Set when this open is a pending order of the master that triggered. */
   fromPendingOrder: number | null;
-  /**
-   * Rebuilt from the master's history at start-up (a deal a killed process may have sent already). Its batch must be
-   * the one first sent, so FxSocket answers the replayed Idempotency-Key from its stored reply: copies found on the
-   * broker by their tag alone do not take followers out of it (their links do).
-   */
-  recovered?: true;
 }
 
 /** A position closed in full or in part (`Out`), or the closing half of an `InOut` reversal. */

@@ -238,12 +238,15 @@ function hasDetached(f: FollowerPlanInput, masterId: string, masterTicket: numbe
 /**
  * A copy of this master ticket already exists on the follower: a live link (position or pending, e.g. made by
  * reconciliation while this event waited in the queue) or a tagged row on the broker the ledger does not know yet.
+ * A deal replayed at start-up is no exception: its tagged copy may have been opened under another key (a
+ * reconciliation open that a lost process never recorded), which its own key's replay would not deduplicate. Leaving
+ * the follower out changes the replayed body; FxSocket then answers 422 and the legs are settled from their tags.
  */
-function alreadyCopied(f: FollowerPlanInput, masterId: string, masterTicket: number, byTag = true): boolean {
+function alreadyCopied(f: FollowerPlanInput, masterId: string, masterTicket: number): boolean {
   for (const l of f.links) {
     if (l.masterId === masterId && l.masterTicket === masterTicket && l.status === 'open') return true;
   }
-  return byTag && f.copyTags?.has(copyComment(masterId, masterTicket)) === true;
+  return f.copyTags?.has(copyComment(masterId, masterTicket)) === true;
 }
 
 /** Skip for a master event with no live link on this follower: `detached` if the owner took it over, else `no_link`. */
@@ -320,7 +323,7 @@ export function planOpen(event: MasterOpen, f: FollowerPlanInput, ctx: PlanConte
     }
   }
   // A new master position is copied once; only a netting add may open more next to an existing copy.
-  if (!(event.volumeBefore > 0) && alreadyCopied(f, event.masterId, ticket, event.recovered !== true)) return skip(f, ticket, 'already_copied');
+  if (!(event.volumeBefore > 0) && alreadyCopied(f, event.masterId, ticket)) return skip(f, ticket, 'already_copied');
   const checks = entryChecks(f, ctx, ticket, event.symbol, event.side);
   if ('action' in checks) return checks;
   const { symbol, spec, followerSide } = checks;

@@ -10,6 +10,7 @@ import type { LegPlan } from '../domain/plan.js';
 import { splitFromComment, unsettledTickets } from '../domain/detect.js';
 import { reconcile, splitSuccessors } from '../domain/reconcile.js';
 import type { ReconcileAction, ReconcileFollowerInput } from '../domain/reconcile.js';
+import { isCopyOf, parseCopyComment } from '../domain/tags.js';
 import type { OpenedOrder } from '../domain/trading.js';
 import { applyExecution } from './apply-results.js';
 import type { CopyEngine } from './engine.js';
@@ -121,7 +122,7 @@ export class Reconciler {
         const filled = (id: string, ticket: number) => id === masterId && masterRows.some((r) => r.ticket === ticket && r.kind === 'Position');
         if (await engine.links.resolveNettingFills(cfg.accountId, filled)) engine.state.changed();
         const base = engine.planInput(cfg);
-        if (base) inputs.push({ ...base, rows, busyRows: this.busyRows(cfg.accountId) });
+        if (base) inputs.push({ ...base, rows, busyRows: this.busyRows(cfg.accountId, rows) });
       }),
     );
     const planRows = new Map(inputs.map((i) => [i.config.accountId, new Map(i.rows.map((r) => [r.ticket, r] as const))] as const));
@@ -174,13 +175,20 @@ export class Reconciler {
     }
   }
 
-  /** Follower tickets of `followerId` that carry a copy of a master ticket with a leg being settled (see `busyRows`). */
-  private busyRows(followerId: string): Set<number> {
+  /**
+   * Follower tickets of `followerId` that carry a copy of a master ticket with a leg being settled (see `busyRows`):
+   * its linked rows, and its tagged rows the ledger does not know yet. Those are the settler's to match: adopted here
+   * first, the settler would find no unknown row and report an open that executed as not executed.
+   */
+  private busyRows(followerId: string, followerRows: readonly OpenedOrder[]): Set<number> {
     const rows = new Set<number>();
     for (const key of this.engine.unsettled) {
       const [masterId, ticket, follower] = key.split('#');
       if (follower !== followerId || masterId === undefined) continue;
       for (const l of this.engine.ledger.ofMasterOnFollower(masterId, Number(ticket), followerId)) if (l.status === 'open') rows.add(l.followerTicket);
+      for (const r of followerRows) {
+        if (isCopyOf(r, this.engine.options.magic, masterId) && parseCopyComment(r.comment)?.masterTicket === Number(ticket)) rows.add(r.ticket);
+      }
     }
     return rows;
   }

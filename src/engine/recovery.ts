@@ -6,7 +6,9 @@
  * master's stream does not repeat the deal. Reconciliation alone would then see a copy "missing" while its leg may
  * still be executing, and open it again under a new key: a duplicate. Instead, the master's recent deals that were
  * never recorded as processed are turned back into the MasterEvents the stream gave, with the same event ids, so
- * their batches carry the same Idempotency-Keys as the first attempt. Pure: the engine reads the broker and sends.
+ * their batches carry the same Idempotency-Keys as the first attempt. A follower already showing a tagged copy is left
+ * out of the replay (plan.ts, `alreadyCopied`): that copy may come from another key. Pure: the engine reads the broker
+ * and sends.
  */
 import type { MasterClose, MasterEvent, MasterOpen } from '../domain/events.js';
 import type { CopyLink } from '../domain/ledger.js';
@@ -75,7 +77,6 @@ export function recoverMissedEvents(input: RecoveryInput): MasterEvent[] {
           stopLoss: row.stopLoss,
           takeProfit: row.takeProfit,
           fromPendingOrder: input.hadPendingCopy(position) ? position : null,
-          recovered: true,
         };
         out.push({ at, ticket: d.ticket, event });
         return;

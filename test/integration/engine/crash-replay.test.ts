@@ -132,12 +132,25 @@ describe('engine: crash between sending a batch and recording it', () => {
     await waitFor(() => second.proc.exitCode !== null || second.proc.signalCode !== null, 'second copier exited by itself', 10_000);
     expect(second.proc.exitCode).toBe(0);
 
-    // The restarted copier replayed the deal under its first key: FxSocket held it until the batch in flight had
-    // finished and answered with that batch's stored reply, so nothing was sent twice and every leg is known.
+    // The restarted copier replayed the deal under its first key. The legs that had landed show their tagged copies
+    // and are left out; the MT4 leg still on its way is sent again under the same key, which FxSocket holds until the
+    // first batch has finished, then refuses (a different body): nothing is sent twice, and that leg is settled from
+    // its tag.
     const replayed = second.events.find((e): e is Extract<CopierEvent, { type: 'copied' }> => e.type === 'copied' && e.event.ticket === r.order);
-    expect(replayed?.legs.map((l) => [l.followerId, l.status, l.ticket])).toEqual(followers.map((id) => [id, 'filled', copies(id)[0]?.ticket]));
+    expect(replayed?.legs.map((l) => [l.followerId, l.status, l.reason])).toEqual([
+      [apexId, 'skipped', 'already_copied'],
+      [rawId, 'skipped', 'already_copied'],
+      [mt4Id, 'unknown', null],
+    ]);
+    const settled = second.events.find((e): e is Extract<CopierEvent, { type: 'leg_resolved' }> => e.type === 'leg_resolved' && e.leg.followerId === mt4Id);
+    expect([settled?.leg.status, settled?.leg.ticket]).toEqual(['filled', copies(mt4Id)[0]?.ticket]);
+    // Start-up reconciliation took the two landed copies into the ledger by their tags.
     const startup = second.events.find((e): e is Extract<CopierEvent, { type: 'reconciled' }> => e.type === 'reconciled' && e.trigger === 'startup');
-    expect(startup?.report.followers.flatMap((f) => f.actions)).toEqual([]);
+    const actions = startup?.report.followers.flatMap((f) => f.actions) ?? [];
+    expect(actions.map((a) => [a.kind, a.followerTicket]).sort()).toEqual([
+      ['adopt', copies(apexId)[0]?.ticket],
+      ['adopt', copies(rawId)[0]?.ticket],
+    ].sort());
     for (const id of followers) expect(copies(id), s.account(id).nickname).toHaveLength(1);
     expect(copies(apexId)[0]?.lots).toBe(0.3);
     expect(copies(rawId)[0]?.lots).toBe(0.3);

@@ -171,11 +171,6 @@ describe('planEvent: a master ticket is copied once', () => {
     const ev = openEvent({ position: 5001 });
     expect(skipReason(planEvent(ev, ctx([follower({ copyTags: new Set([copyComment(MASTER, 5001)]) })])))).toBe('already_copied');
     expect(only(planEvent(ev, ctx([follower({ copyTags: new Set([copyComment(MASTER, 5002)]) })]))).action).toBe('open');
-    // A deal replayed at start-up keeps the batch it was first sent with (FxSocket answers its key from the stored
-    // reply); only a recorded link takes a follower out of it.
-    const replay = openEvent({ position: 5001, recovered: true });
-    expect(only(planEvent(replay, ctx([follower({ copyTags: new Set([copyComment(MASTER, 5001)]) })]))).action).toBe('open');
-    expect(skipReason(planEvent(replay, ctx([follower({ links: [link({ masterTicket: 5001 })] })])))).toBe('already_copied');
   });
 
   it('a netting add (the master position had lots before the deal) still opens next to the copy', () => {
