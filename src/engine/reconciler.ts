@@ -9,7 +9,7 @@ import type { CopyLink } from '../domain/ledger.js';
 import type { LegPlan } from '../domain/plan.js';
 import { splitFromComment, unsettledTickets } from '../domain/detect.js';
 import { reconcile, splitSuccessors } from '../domain/reconcile.js';
-import type { ReconcileAction, ReconcileFollowerInput } from '../domain/reconcile.js';
+import type { ReconcileAction, ReconcileFollowerInput, ReconcileSkip } from '../domain/reconcile.js';
 import { isCopyOf, parseCopyComment } from '../domain/tags.js';
 import type { OpenedOrder } from '../domain/trading.js';
 import { applyExecution } from './apply-results.js';
@@ -41,6 +41,8 @@ export class Reconciler {
   private readonly unsettledWarned = new Set<string>();
   /** Disagreements already reported (see `firstTimeLeft`). */
   private readonly leftReported = new Set<string>();
+  /** `masterId#ticket#follower#reason` of missing copies whose skip is journaled (see `journalSkips`). */
+  private readonly skipsJournaled = new Set<string>();
 
   constructor(engine: CopyEngine) {
     this.engine = engine;
@@ -161,11 +163,12 @@ export class Reconciler {
       byFollower.set(action.followerId, list);
     }
     if (options.apply) {
+      const skipsJournaled = this.journalSkips(masterId, result.skipped, masterRows);
       // Links of master positions that are gone and that no longer hold a copy are history: drop them.
       const live = new Set(masterRows.map((r) => r.ticket));
       const gone = new Set(engine.ledger.all().filter((l) => l.masterId === masterId && l.status !== 'open' && !live.has(l.masterTicket)).map((l) => l.masterTicket));
       for (const ticket of gone) engine.ledger.dropSettled(masterId, ticket);
-      if (result.actions.length > 0 || gone.size > 0) engine.state.changed();
+      if (result.actions.length > 0 || gone.size > 0 || skipsJournaled) engine.state.changed();
     }
     for (const cfg of configs) {
       const actions = byFollower.get(cfg.accountId) ?? [];
@@ -173,6 +176,45 @@ export class Reconciler {
       if (existing) existing.actions.push(...actions);
       else report.followers.push({ followerId: cfg.accountId, followerName: engine.accountName(cfg.accountId), actions });
     }
+  }
+
+  /**
+   * Journals, once per process, each missing copy that the rules keep reconciliation from opening (margin, below the
+   * minimum, filters…): the live path journals its skips, and without this row a copy that never came has no reason
+   * on record. Keys of master tickets no longer open are forgotten. True when a row was added.
+   */
+  private journalSkips(masterId: string, skipped: readonly ReconcileSkip[], masterRows: readonly OpenedOrder[]): boolean {
+    const live = new Set(masterRows.map((r) => r.ticket));
+    const prefix = `${masterId}#`;
+    for (const key of this.skipsJournaled) {
+      if (key.startsWith(prefix) && !live.has(Number(key.slice(prefix.length).split('#')[0]))) this.skipsJournaled.delete(key);
+    }
+    const now = this.engine.clock.now();
+    let added = false;
+    for (const skip of skipped) {
+      const key = `${masterId}#${skip.masterTicket}#${skip.followerId}#${skip.reason}`;
+      if (this.skipsJournaled.has(key)) continue;
+      this.skipsJournaled.add(key);
+      const master = masterRows.find((r) => r.ticket === skip.masterTicket);
+      this.engine.state.data.journal.push({
+        at: now,
+        masterId,
+        eventId: `rec:${skip.masterTicket}`,
+        eventKind: master?.kind === 'Pending' ? 'pending_place' : 'open',
+        followerId: skip.followerId,
+        action: master?.kind === 'Pending' ? 'place_pending' : 'open',
+        status: 'skipped',
+        reason: skip.reason,
+        detail: { ...skip.detail, by: 'reconciliation' },
+        masterTicket: skip.masterTicket,
+        followerTicket: null,
+        symbol: master?.symbol ?? null,
+        volume: null,
+        price: null,
+      });
+      added = true;
+    }
+    return added;
   }
 
   /**

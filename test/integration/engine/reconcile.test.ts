@@ -16,6 +16,22 @@ describe('engine: reconciliation', () => {
     world = undefined;
   });
 
+  it('a missing copy the rules keep it from opening is journaled with its reason, once', async () => {
+    world = await startWorld({ follow: ['apex'] });
+    const w = world;
+    const master = w.sim.account('master');
+    // 0.05 lots is below Raw Prime's 0.1 minimum: the follower that joins now can get no copy of it.
+    const r = master.send({ symbol: 'EURUSD', operation: 'Buy', volume: 0.05 });
+    await waitCopied(w, r.order, 'open');
+    await w.engine.control.follow(w.ids.raw, w.ids.master);
+    await w.engine.idle();
+    const skips = () => w.store.data.journal.filter((j) => j.followerId === w.ids.raw && j.masterTicket === r.order);
+    await w.engine.control.reconcile({ apply: true });
+    await w.engine.control.reconcile({ apply: true });
+    expect(skips().map((j) => [j.eventId, j.action, j.status, j.reason, j.detail['by']])).toEqual([[`rec:${r.order}`, 'open', 'skipped', 'below_min_volume', 'reconciliation']]);
+    expect(copiesOn(w, 'raw')).toEqual([]);
+  });
+
   it('a copy closed by hand on the follower is marked detached and never reopened', async () => {
     world = await startWorld({ follow: ['apex', 'mt4'] });
     const w = world;
