@@ -529,6 +529,13 @@ function planClose(event: MasterClose, f: FollowerPlanInput, ctx: PlanContext): 
     if (out.length > 0) return out;
     return [noLiveLink(f, event.masterId, ticket)];
   }
+  // Every link already records a master volume at or below this close's result: a reconciliation run sized the copy
+  // to the master after this deal (its event reached this copier late: a replay after a crash or a takeover, or a
+  // stream backlog). Applying the deal's fraction again would close it twice. In the live order each close finds the
+  // links at its own `volumeBefore`, so this only catches deals the ledger has already caught up with.
+  if (!full && links.every((l) => l.masterVolume > 0 && roundLots(l.masterVolume) <= masterAfter)) {
+    return [skip(f, ticket, 'close_already_reflected', { masterVolume: roundLots(Math.max(...links.map((l) => l.masterVolume))), masterVolumeAfter: masterAfter })];
+  }
 
   const tickets: CloseTicket[] = [];
   const linkVolumes: LinkVolumeChange[] = [];

@@ -60,6 +60,7 @@ export type ReasonCode =
   | 'partial_close'
   | 'close_remainder_below_min'
   | 'close_below_step'
+  | 'close_already_reflected'
   | 'shared_position'
   | 'no_change';
 
@@ -118,6 +119,7 @@ const ALL: Record<ReasonCode, true> = {
   partial_close: true,
   close_remainder_below_min: true,
   close_below_step: true,
+  close_already_reflected: true,
   shared_position: true,
   no_change: true,
 };

@@ -155,6 +155,7 @@ export class CopyEngine {
       nettingFollowersOf: (masterId) => this.inputs.followersOf(masterId).map((f) => f.accountId).filter((id) => this.followers.get(id)?.marginMode === 'Netting'),
       ledgerChanged: () => this.state.changed(),
       isProcessed: (id, eventId) => this.processed.has(id, eventId),
+      markProcessed: (id, eventId) => this.processed.mark(id, eventId),
       processEvent: (event, receivedAt) => this.processEvent(event, receivedAt),
     };
     this.links = new LinkTracker({ ...shared, magic: this.options.magic });

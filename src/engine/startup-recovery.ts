@@ -31,6 +31,8 @@ export interface StartupRecoveryDeps {
   /** The ledger changed outside the copy path (adopted shares): save it. */
   ledgerChanged(): void;
   isProcessed(masterId: string, eventId: string): boolean;
+  /** Records a master deal as dealt with (a gone open whose untracked shares were looked for on every follower). */
+  markProcessed(masterId: string, eventId: string): void;
   processEvent(event: MasterEvent, receivedAt: number): Promise<void>;
 }
 
@@ -82,6 +84,7 @@ async function readMissed(deps: StartupRecoveryDeps, masterId: string): Promise<
  */
 async function adoptUntrackedShares(deps: StartupRecoveryDeps, masterId: string, gone: readonly GoneOpen[]): Promise<void> {
   const since = Math.min(...gone.map((g) => Date.parse(g.deal.time)));
+  let everyFollowerRead = true;
   for (const followerId of deps.nettingFollowersOf(masterId)) {
     try {
       const terminal = await deps.broker.terminal(followerId);
@@ -94,7 +97,15 @@ async function adoptUntrackedShares(deps: StartupRecoveryDeps, masterId: string,
         deps.log.warn({ masterId, followerId, masterTickets: shares.map((l) => l.masterTicket), since }, 'adopted netting shares of gone master positions that a killed process had opened');
       }
     } catch (error) {
+      everyFollowerRead = false;
       deps.log.warn({ masterId, followerId, err: String(error) }, 'netting follower history unavailable; untracked shares not checked');
     }
+  }
+  // Every follower was looked at: these opens are dealt with. Left unprocessed, the next start (a restart, or a
+  // partition's next owner) would look again once the shares found now have been taken out and their links dropped,
+  // and adopt the same deals a second time, as shares of whatever the row holds then.
+  if (everyFollowerRead) {
+    for (const g of gone) deps.markProcessed(masterId, `d${g.deal.ticket}`);
+    deps.ledgerChanged();
   }
 }

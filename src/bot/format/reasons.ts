@@ -55,6 +55,7 @@ const LABELS: Record<string, string> = {
   partial_close: 'partial close',
   close_remainder_below_min: 'remainder below minimum, closed in full',
   close_below_step: 'close smaller than one step',
+  close_already_reflected: 'already at the master’s volume after this close (reconciled)',
   shared_position: 'shared netting position',
   no_change: 'nothing to change',
 };
@@ -84,6 +85,7 @@ export const ROUTINE_REASONS: ReadonlySet<string> = new Set([
   'sl_tp_not_copied',
   'reversed',
   'no_change',
+  'close_already_reflected',
   'shared_position',
   'partial_close',
   'volume_rounded',

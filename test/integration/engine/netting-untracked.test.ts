@@ -42,6 +42,13 @@ describe('engine: netting shares hidden from the open orders', () => {
     const again = await w.engine.control.reconcile({ apply: true });
     expect(again.followers.flatMap((f) => f.actions)).toEqual([]);
     expect(copiesOn(w, 'raw').map((r) => r.lots)).toEqual([0.5]);
+    // The next start (a restart, or a cluster partition's next owner) finds the same deals in the follower's history:
+    // they were dealt with, and no share of the row is taken for them again.
+    await w.restart();
+    await w.engine.idle();
+    const afterRestart = await w.engine.control.reconcile({ apply: true });
+    expect(afterRestart.followers.flatMap((f) => f.actions)).toEqual([]);
+    expect(copiesOn(w, 'raw').map((r) => r.lots)).toEqual([0.5]);
     // The copies that were tracked all along still follow their masters.
     master.close(kept);
     await waitFor(() => copiesOn(w, 'raw')[0]?.lots === 0.2, 'raw at 0.2');

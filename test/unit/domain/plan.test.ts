@@ -218,6 +218,22 @@ describe('planEvent: closes', () => {
     expect(codes(leg)).toEqual(['partial_close']);
   });
 
+  it('a partial close the ledger already reflects (a reconciliation sized the copy to the master after it) is not applied again', () => {
+    // Master 0.21 → 0.05 (deal A) → 0.04 (deal B). Reconciliation fixed the copy to 0.05 lots for the master's 0.05
+    // before deal A's event came through (a replay after a takeover): deal A finds nothing left to do.
+    const fixed = [link({ volume: 0.05, masterVolume: 0.05 })];
+    const late = planEvent(closeEvent({ volume: 0.16, volumeBefore: 0.21 }), ctx([follower({ links: fixed })]));
+    expect(skipReason(late)).toBe('close_already_reflected');
+    // Deal B, next in line, applies as usual.
+    expect(only(planEvent(closeEvent({ volume: 0.01, volumeBefore: 0.05 }), ctx([follower({ links: fixed })])))).toMatchObject({ action: 'close', tickets: [{ ticket: 9001, volume: 0.01 }] });
+    // A copy whose link is behind (a close it missed) still takes this close's fraction, as do links of which only one
+    // is at the result (a master add copied as a second link); and a full close always closes.
+    expect(only(planEvent(closeEvent({ volume: 0.16, volumeBefore: 0.21 }), ctx([follower({ links: [link({ volume: 0.3, masterVolume: 0.3 })] })])))).toMatchObject({ action: 'close' });
+    const added = [link({ volume: 0.1, masterVolume: 0.1 }), link({ followerTicket: 9002, volume: 0.1, masterVolume: 0.2 })];
+    expect(only(planEvent(closeEvent({ volume: 0.1, volumeBefore: 0.2 }), ctx([follower({ links: added })])))).toMatchObject({ action: 'close', tickets: [{ ticket: 9001, volume: 0.05 }, { ticket: 9002, volume: 0.05 }] });
+    expect(only(planEvent(closeEvent({ volume: 0.21, volumeBefore: 0.21 }), ctx([follower({ links: fixed })])))).toMatchObject({ action: 'close', tickets: [{ ticket: 9001, volume: null }] });
+  });
+
   it('a remainder below the minimum closes the whole', () => {
     const specs = new Map([['EURUSD', spec('EURUSD', { volumeMin: 0.1 })]]);
     const leg = only(planEvent(closeEvent({ volume: 0.7, volumeBefore: 1 }), ctx([follower({ specs, links: [link({ volume: 0.25 })] })])));
