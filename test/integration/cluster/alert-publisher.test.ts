@@ -2,34 +2,23 @@
  * A worker's alerts while Redis restarts (a real redis-server, SIGKILLed and started again from its AOF): the report of
  * an order already sent is offered again under the same fence until Redis answers, not dropped.
  */
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import type { Redis } from 'ioredis';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { useLocalRedis } from './local-redis-suite.js';
 import { AlertPublisher } from '../../../src/cluster/alert-publisher.js';
 import { Lease } from '../../../src/cluster/lease.js';
-import { startLocalRedis } from '../../../src/cluster/local/redis-server.js';
 import type { LocalRedis } from '../../../src/cluster/local/redis-server.js';
-import { connectRedis } from '../../../src/cluster/redis.js';
 import { decodeAlert } from '../../../src/cluster/wire.js';
 import type { CopierEvent } from '../../../src/engine/events.js';
 
 let server: LocalRedis;
 let redis: Redis;
-let dir: string;
 const warnings: string[] = [];
 const log = { debug() {}, info() {}, warn(_o: unknown, msg?: string) { warnings.push(msg ?? ''); }, error() {}, child() { return this; } };
 
-beforeAll(async () => {
-  dir = await mkdtemp(join(tmpdir(), 'fxm-alerts-'));
-  server = await startLocalRedis(dir);
-  redis = await connectRedis(server.url);
-});
-afterAll(async () => {
-  redis?.disconnect();
-  await server?.stop();
-  await rm(dir, { recursive: true, force: true });
+useLocalRedis('fxm-alerts-', (s, r) => {
+  server = s;
+  redis = r;
 });
 
 const halted = (message: string): CopierEvent => ({ type: 'halted', at: 1, reason: 'test', message });

@@ -1,24 +1,18 @@
 /**
  * Leases and fenced writes against a real redis-server (started here on a free port, its own directory).
  */
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import type { Redis } from 'ioredis';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { connectRedis } from '../../../src/cluster/redis.js';
+import { useLocalRedis } from './local-redis-suite.js';
 import { Lease } from '../../../src/cluster/lease.js';
 import { RedisPartitionState, loadPartitionState } from '../../../src/cluster/partition-state.js';
 import { FencedBroker, partitionKey } from '../../../src/cluster/fenced-broker.js';
 import type { BrokerPort } from '../../../src/engine/ports.js';
-import { startLocalRedis } from '../../../src/cluster/local/redis-server.js';
 import { RedisMasterStream } from '../../../src/cluster/master-stream.js';
 import { encodeMasterEvent } from '../../../src/cluster/wire.js';
-import type { LocalRedis } from '../../../src/cluster/local/redis-server.js';
 
-let server: LocalRedis;
 let redis: Redis;
-let dir: string;
 
 const quiet = { debug() {}, info() {}, warn() {}, error() {}, child() { return this; } };
 
@@ -27,15 +21,8 @@ function masterStream(key: string, durable: () => Promise<void>): RedisMasterStr
   return new RedisMasterStream({ reader: redis.duplicate(), redis, masterId: 'm', streamKey: key, group: 'p0', consumer: 'c1', deadLetterKey: 't:dead', sink: { durable }, log: quiet, blockMs: 100 });
 }
 
-beforeAll(async () => {
-  dir = await mkdtemp(join(tmpdir(), 'fxm-lease-'));
-  server = await startLocalRedis(dir);
-  redis = await connectRedis(server.url);
-});
-afterAll(async () => {
-  redis?.disconnect();
-  await server?.stop();
-  await rm(dir, { recursive: true, force: true });
+useLocalRedis('fxm-lease-', (_server, r) => {
+  redis = r;
 });
 
 describe('fenced leases on Redis', () => {
