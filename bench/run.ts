@@ -27,12 +27,13 @@
  * and `latest.md` (the table the README quotes).
  */
 import { execFileSync, fork } from 'node:child_process';
-import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { buildBench, DEFAULT_BUILD_DIR, displayPath, REPO_ROOT, type BuildOptions } from './lib/build.js';
-import { loadAvg, machineInfo, type MachineInfo } from './lib/machine.js';
+import { machineInfo, type MachineInfo } from './lib/machine.js';
+import { finishResults } from './lib/results-file.js';
 import { clusterPlan, runClusterBench, runClusterCase, type ClusterCase } from './lib/cluster-bench.js';
 import { renderMarkdown } from './lib/report.js';
 import { burstScenario, type BurstResult } from './scenarios/burst.js';
@@ -282,17 +283,7 @@ export async function runBench(opts: RunOptions): Promise<BenchResults> {
     }
   }
   results.targets = checkTargets(results);
-  const finished = new Date();
-  results.finishedAt = finished.toISOString();
-  results.durationS = Math.round((finished.getTime() - started.getTime()) / 100) / 10;
-  machine.loadAvgEnd = loadAvg();
-  if (opts.outDir !== null) {
-    await mkdir(opts.outDir, { recursive: true });
-    await writeFile(join(opts.outDir, 'latest.json'), `${JSON.stringify(results, null, 2)}\n`);
-    await writeFile(join(opts.outDir, 'latest.md'), renderMarkdown(results));
-    log(`results: ${join(opts.outDir, 'latest.json')}, ${join(opts.outDir, 'latest.md')}`);
-  }
-  return results;
+  return finishResults(results, started, { dir: opts.outDir, name: 'latest', render: renderMarkdown, log });
 }
 
 function oneLine(c: Case, r: LatencyResult | BurstResult): string {

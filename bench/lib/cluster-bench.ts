@@ -4,12 +4,13 @@
  * floor and every worker count; results go to `cluster-latest.{json,md}`, never over `latest.*`.
  */
 import { fork } from 'node:child_process';
-import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { BENCH_CLUSTER_SETTINGS, type ClusterSettings } from './cluster-procs.js';
 import { renderClusterMarkdown } from './cluster-report.js';
-import { loadAvg, machineInfo, type MachineInfo } from './machine.js';
+import { machineInfo, type MachineInfo } from './machine.js';
+import { finishResults } from './results-file.js';
 import { clusterScenario, type ClusterCaseResult, type ClusterFloorResult, type ClusterScenarioOptions, type ClusterScenarioResult } from '../scenarios/cluster.js';
 
 export type ClusterProfile = 'full' | 'quick' | 'smoke';
@@ -133,15 +134,5 @@ export async function runClusterBench(o: ClusterRunOptions): Promise<ClusterBenc
     }
   }
   r.targets = clusterTargets(r.cases);
-  const finished = new Date();
-  r.finishedAt = finished.toISOString();
-  r.durationS = Math.round((finished.getTime() - started.getTime()) / 100) / 10;
-  machine.loadAvgEnd = loadAvg();
-  if (o.outDir !== null) {
-    await mkdir(o.outDir, { recursive: true });
-    await writeFile(join(o.outDir, 'cluster-latest.json'), `${JSON.stringify(r, null, 2)}\n`);
-    await writeFile(join(o.outDir, 'cluster-latest.md'), renderClusterMarkdown(r));
-    log(`results: ${join(o.outDir, 'cluster-latest.json')}, ${join(o.outDir, 'cluster-latest.md')}`);
-  }
-  return r;
+  return finishResults(r, started, { dir: o.outDir, name: 'cluster-latest', render: renderClusterMarkdown, log });
 }

@@ -153,7 +153,7 @@ export class CopyEngine {
       maxCopyAgeMs: this.options.maxCopyAgeMs,
       magic: this.options.magic,
       nettingFollowersOf: (masterId) => this.inputs.followersOf(masterId).map((f) => f.accountId).filter((id) => this.followers.get(id)?.marginMode === 'Netting'),
-      ledgerChanged: () => this.state.changed(),
+      stateChanged: () => this.state.changed(),
       isProcessed: (id, eventId) => this.processed.has(id, eventId),
       markProcessed: (id, eventId) => this.processed.mark(id, eventId),
       processEvent: (event, receivedAt) => this.processEvent(event, receivedAt),

@@ -28,8 +28,8 @@ export interface StartupRecoveryDeps {
   platformOf(accountId: string): string | undefined;
   /** The netting followers of this master (their rows can hide a share; see `untrackedNettingShares`). */
   nettingFollowersOf(masterId: string): string[];
-  /** The ledger changed outside the copy path (adopted shares): save it. */
-  ledgerChanged(): void;
+  /** State changed outside the copy path (adopted shares, gone opens marked processed): save it. */
+  stateChanged(): void;
   isProcessed(masterId: string, eventId: string): boolean;
   /** Records a master deal as dealt with (a gone open whose untracked shares were looked for on every follower). */
   markProcessed(masterId: string, eventId: string): void;
@@ -93,7 +93,7 @@ async function adoptUntrackedShares(deps: StartupRecoveryDeps, masterId: string,
       const shares = untrackedNettingShares({ masterId, followerId, magic: deps.magic, now: deps.clock.now(), gone, followerDeals, known });
       for (const link of shares) deps.ledger.add(link);
       if (shares.length > 0) {
-        deps.ledgerChanged();
+        deps.stateChanged();
         deps.log.warn({ masterId, followerId, masterTickets: shares.map((l) => l.masterTicket), since }, 'adopted netting shares of gone master positions that a killed process had opened');
       }
     } catch (error) {
@@ -106,6 +106,6 @@ async function adoptUntrackedShares(deps: StartupRecoveryDeps, masterId: string,
   // and adopt the same deals a second time, as shares of whatever the row holds then.
   if (everyFollowerRead) {
     for (const g of gone) deps.markProcessed(masterId, `d${g.deal.ticket}`);
-    deps.ledgerChanged();
+    deps.stateChanged();
   }
 }
