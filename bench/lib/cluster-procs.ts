@@ -53,7 +53,10 @@ export function startClusterProc(opts: {
   const logFile = join(opts.dir, `${opts.name}.log`);
   const fd = openSync(logFile, 'a');
   const s = opts.settings;
-  const child: ChildProcess = spawn(process.execPath, [...(COMPILED ? [] : ['--import', 'tsx']), MAIN], {
+  // BENCH_CPU_PROF_DIR: each cluster process writes a V8 CPU profile there when it exits (for finding the cost).
+  const prof = process.env.BENCH_CPU_PROF_DIR;
+  const profArgs = prof ? [`--cpu-prof`, `--cpu-prof-dir=${join(prof, opts.name)}`] : [];
+  const child: ChildProcess = spawn(process.execPath, [...profArgs, ...(COMPILED ? [] : ['--import', 'tsx']), MAIN], {
     // stdin at end of input: the control process's terminal chat stops reading and copying goes on.
     stdio: ['ignore', fd, fd],
     env: clusterEnv({
