@@ -110,7 +110,7 @@ export async function startClusterControl(
     cleanups.push(() => store.close());
     const client = new FxSocketClient({ apiKey: config.apiKey, apiUrl: config.apiUrl, insecureTls: config.insecureTls });
     cleanups.push(() => client.close());
-    const state = new ControlState({ redis, keys, lease, writer: version }, doc);
+    const state = new ControlState({ redis, keys, lease, writer: version, log }, doc);
     const engine = createEngine({
       broker: new ControlBroker(client, (accountId) => state.data.masters.some((m) => m.accountId === accountId)),
       state,

@@ -1,14 +1,15 @@
 /**
  * The control process's engine state: the configuration part is the cluster's config document in Redis (written only
  * under the control lease, one new version per change); the journal and master history are a read-only merge of the
- * partitions' states, refreshed in the background for /history, /why, the reports and sizing previews.
+ * partitions' states (`partition-journals.ts`), refreshed in the background for /history, /why, the reports and
+ * sizing previews.
  */
 import type { Redis } from 'ioredis';
 import type { EngineState, StatePort } from '../engine/ports.js';
 import type { ConfigDocument } from './config-doc.js';
 import { writeConfig } from './config-doc.js';
 import type { Lease } from './lease.js';
-import { loadPartitionState } from './partition-state.js';
+import { PartitionJournals } from './partition-journals.js';
 import type { ClusterKeys } from './keys.js';
 
 export class ControlState implements StatePort {
@@ -18,13 +19,16 @@ export class ControlState implements StatePort {
   private doc: ConfigDocument;
   private lastWritten: string;
   private writing: Promise<void> = Promise.resolve();
+  private readonly journals: PartitionJournals;
 
   constructor(
-    private readonly deps: { redis: Redis; keys: ClusterKeys; lease: Lease; writer: string },
+    private readonly deps: { redis: Redis; keys: ClusterKeys; lease: Lease; writer: string; log?: { warn(obj: object, msg: string): void } },
     doc: ConfigDocument,
   ) {
     this.doc = doc;
-    this.data = { masters: structuredClone(doc.masters), followers: structuredClone(doc.followers), links: [], processed: {}, pending: [], journal: [], daily: {}, masterHistory: {} };
+    this.journals = new PartitionJournals({ redis: deps.redis, stateKey: (p) => deps.keys.partitionState(p), partitions: doc.partitions, ...(deps.log ? { log: deps.log } : {}) });
+    // The journal is the partitions' merged copy itself, kept up to date in place by `refreshFromPartitions`.
+    this.data = { masters: structuredClone(doc.masters), followers: structuredClone(doc.followers), links: [], processed: {}, pending: [], journal: this.journals.journal, daily: {}, masterHistory: {} };
     this.lastWritten = this.configText();
   }
 
@@ -64,22 +68,10 @@ export class ControlState implements StatePort {
     return next;
   }
 
-  /** Replaces the journal and master history with the partitions' (newest rows last). */
+  /** Brings the journal and master history up to date with the partitions' (newest rows last). */
   async refreshFromPartitions(): Promise<void> {
-    const journal: EngineState['journal'] = [];
-    const history: EngineState['masterHistory'] = {};
-    for (let p = 0; p < this.doc.partitions; p++) {
-      const s = await loadPartitionState(this.deps.redis, this.deps.keys.partitionState(p), p).catch(() => null);
-      if (s === null) continue;
-      journal.push(...s.journal);
-      for (const [m, rows] of Object.entries(s.masterHistory)) {
-        const have = history[m] ?? [];
-        const seen = new Set(have.map((r) => `${r.position}:${r.at}`));
-        history[m] = [...have, ...rows.filter((r) => !seen.has(`${r.position}:${r.at}`))].sort((a, b) => a.at - b.at);
-      }
-    }
-    journal.sort((a, b) => a.at - b.at);
-    this.data.journal.splice(0, this.data.journal.length, ...journal);
+    if (!(await this.journals.refresh())) return;
+    const history = this.journals.history;
     for (const k of Object.keys(this.data.masterHistory)) delete this.data.masterHistory[k];
     Object.assign(this.data.masterHistory, history);
   }

@@ -2,8 +2,9 @@
  * The broker as one partition's engine sees it in cluster mode:
  *
  * - every money-moving call (batch orders and closes, terminal send/modify/close) first checks that the partition's
- *   lease will still be ours when the call's timeout ends; if not, it throws `LeaseLostError` and sends nothing
- *   (the engine reads that as refused, not unknown);
+ *   lease will still be ours when the call's timeout ends, and that Redis is connected (an outcome must be writable);
+ *   if not, it throws `LeaseLostError` and sends nothing (the engine reads that as refused, not unknown), and a lost
+ *   connection gives the lease up, so the refused legs are never written as failed;
  * - batch Idempotency-Keys carry the partition, so two partitions copying one master event send two different keys,
  *   and a new owner of the partition replays the old owner's keys exactly (FxSocket returns the stored reply);
  * - a master's stream is the master's Redis stream read through the partition's group (`masterStream`), every other
@@ -29,6 +30,11 @@ export interface FencedBrokerDeps {
   partition: number;
   /** Longest a single guarded call may take (the batch timeout): the lease must outlive it. */
   maxCallMs: number;
+  /**
+   * True while the connection the partition's state is written on is up. A call made while it is down could not be
+   * recorded, so the guard refuses it and gives the lease up (the partition then reloads from Redis).
+   */
+  connected(): boolean;
   isMaster(accountId: string): boolean;
   masterStream(masterId: string): StreamPort;
   log?: Logger;
@@ -41,6 +47,9 @@ export class FencedBroker implements BrokerPort {
   constructor(private readonly deps: FencedBrokerDeps) {}
 
   private guard(what: string): void {
+    if (this.deps.lease.token !== null && !this.deps.connected()) {
+      this.deps.lease.lose('the connection to Redis is down: an order sent now could not be recorded');
+    }
     if (!this.deps.lease.canWriteFor(this.deps.maxCallMs)) {
       this.refused++;
       const leftMs = Math.round(this.deps.lease.remainingMs());

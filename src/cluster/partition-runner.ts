@@ -18,7 +18,7 @@ import type { ClusterKeys } from './keys.js';
 import type { Lease } from './lease.js';
 import { RedisMasterStream } from './master-stream.js';
 import { applyPartitionConfig, partitionConfig } from './partition-config.js';
-import { loadPartitionState, RedisPartitionState } from './partition-state.js';
+import { readPartitionState, RedisPartitionState } from './partition-state.js';
 import { PartitionCommands } from './partition-commands.js';
 import { duplicateConnection } from './redis.js';
 
@@ -85,16 +85,17 @@ export class PartitionRunner {
 
   async start(config: ConfigDocument): Promise<void> {
     const { redis, keys, partition, lease, log } = this.deps;
-    const stored = await loadPartitionState(redis, keys.partitionState(partition), partition);
+    const { state: stored, ...layout } = await readPartitionState(redis, keys.partitionState(partition), partition);
     const part = partitionConfig(config, partition);
     const data: EngineState = { ...stored, masters: part.masters, followers: part.followers };
-    this.state = new RedisPartitionState({ redis, key: keys.partitionState(partition), partition, lease, writeDelayMs: this.deps.stateWriteDelayMs }, data);
+    this.state = new RedisPartitionState({ redis, key: keys.partitionState(partition), partition, lease, writeDelayMs: this.deps.stateWriteDelayMs }, data, layout);
     const engineState = this.state;
     this.broker = new FencedBroker({
       inner: this.deps.broker,
       lease,
       partition,
       maxCallMs: this.deps.maxCallMs,
+      connected: () => redis.status === 'ready',
       isMaster: (id) => engineState.data.masters.some((m) => m.accountId === id) || config.masters.some((m) => m.accountId === id),
       masterStream: (masterId) => this.masterStream(masterId),
       log,

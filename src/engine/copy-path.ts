@@ -120,6 +120,7 @@ export class CopyPath {
     if ((event.kind === 'close' || event.kind === 'modify') && hasOpenPendingLink(deps.ledger, event.masterId, event.position)) {
       await deps.links.freshenTriggered(event, followers);
     }
+    if (event.kind === 'close') await deps.links.resolveFillsSharingClose(event, followers);
 
     const inputs: FollowerPlanInput[] = [];
     for (const cfg of followers) {

@@ -102,6 +102,36 @@ export class LinkTracker {
   }
 
   /**
+   * Before a close on a netting account: another master order's pending copy may have filled into the net row this
+   * close trades on (its row is gone, its master order has filled). Until that link is a share of the row, the planner
+   * takes the row for this close's alone and closes it by ticket, taking the filled share with it. So, for the netting
+   * followers with such a link on a symbol this close touches, the deals decide first (`resolveNettingFills`). No read
+   * when there is no such link, the common case.
+   */
+  async resolveFillsSharingClose(event: MasterEvent, followers: readonly FollowerConfig[]): Promise<void> {
+    if (event.kind !== 'close') return;
+    const masterFilled = (masterId: string, ticket: number) => this.deps.masterBook(masterId)?.positions.has(ticket) === true;
+    const due: string[] = [];
+    for (const cfg of followers) {
+      const f = this.deps.followers.get(cfg.accountId);
+      if (!f || f.marginMode !== 'Netting') continue;
+      const symbols = new Set(
+        this.deps.ledger
+          .ofMasterOnFollower(event.masterId, event.position, f.id)
+          .filter((l) => l.status === 'open' && l.kind === 'position')
+          .map((l) => l.followerSymbol),
+      );
+      if (symbols.size === 0) continue;
+      const rows = rowsByTicket(f.positions);
+      const suspect = this.deps.ledger
+        .ofFollower(f.id)
+        .some((l) => l.status === 'open' && l.kind === 'pending' && symbols.has(l.followerSymbol) && !rows.has(l.followerTicket) && masterFilled(l.masterId, l.masterTicket));
+      if (suspect) due.push(f.id);
+    }
+    if (due.length > 0) await Promise.all(due.map((id) => this.resolveNettingFills(id, masterFilled)));
+  }
+
+  /**
    * On a netting account a pending copy that triggers merges into the symbol's one position, and when it flattens that
    * position no row is left at all: its ticket never shows as a position, so the link would look like a pending
    * deleted unfilled. For links of master orders that have filled (`masterFilled`) whose row is gone, the follower's

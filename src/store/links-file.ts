@@ -14,13 +14,7 @@
  * cutting them off the file. So the links read back always match the processed events and the rest of the state of
  * the same write, as when they were one document.
  *
- * - The engine mutates `state.data.links` in place (pushes, splices, field changes). Each write diffs the array
- *   against the snapshot of the previous write, slot by slot in one pass: an element that is the same object as the
- *   slot's and has the same field values costs one identity and a dozen primitive comparisons; a missing object is a
- *   removed slot, an unknown one a new slot. That fits how the engine changes the array (pushes at the end, splices,
- *   fields changed in place); any other rearrangement (an element replaced or inserted in the middle, a sort) is still
- *   written correctly, as the removal and re-addition of every slot after it. Only new and changed links are
- *   validated.
+ * - Each write takes the links added, changed or removed since the previous one (`link-slots.ts`).
  * - One append and one `fdatasync` per write with changes. A crash mid-append leaves at most one partial last line,
  *   which the next start drops (with a log line); a bad line anywhere else refuses start-up, leaving the file alone.
  * - When the file holds more than twice as many records as live links (plus a margin), or after a failed append
@@ -37,6 +31,7 @@ import type { CopyLink } from '../domain/ledger.js';
 import { formatIssues } from './codec.js';
 import { writeFailedError } from './errors.js';
 import { AppendFailure, appendSynced, replaceFile } from './fs.js';
+import { diffLinkSlots, emptyLinkSlots, loadedLinkSlots, type LinkSlots } from './link-slots.js';
 import { copyLinkSchema } from './schema.js';
 
 /** The links file's name inside the data directory. */
@@ -58,94 +53,6 @@ const lineSchema = z.strictObject({
 });
 type Line = z.infer<typeof lineSchema>;
 
-const KINDS: ReadonlySet<unknown> = new Set(['position', 'pending']);
-const SIDES: ReadonlySet<unknown> = new Set(['buy', 'sell']);
-const STATUSES: ReadonlySet<unknown> = new Set(['open', 'detached', 'closed']);
-const LINK_KEYS = 12;
-
-function isCount(v: unknown): v is number {
-  return typeof v === 'number' && Number.isSafeInteger(v);
-}
-
-function isFiniteNumber(v: unknown): v is number {
-  return typeof v === 'number' && Number.isFinite(v);
-}
-
-/**
- * A copy of `value` when it is a link exactly as {@link copyLinkSchema} accepts it (every field present with its
- * type, no other key), built field by field; `undefined` when the schema must decide (and report).
- */
-export function fastLinkCopy(value: unknown): CopyLink | undefined {
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) return undefined;
-  const l = value as Record<string, unknown>;
-  const { masterId, masterTicket, followerId, followerTicket, kind, followerSymbol, masterSymbol, side, volume, masterVolume, openedAt, status } = l;
-  if (
-    typeof masterId !== 'string' ||
-    masterId === '' ||
-    !isCount(masterTicket) ||
-    typeof followerId !== 'string' ||
-    followerId === '' ||
-    !isCount(followerTicket) ||
-    !KINDS.has(kind) ||
-    typeof followerSymbol !== 'string' ||
-    typeof masterSymbol !== 'string' ||
-    !SIDES.has(side) ||
-    !isFiniteNumber(volume) ||
-    volume < 0 ||
-    !isFiniteNumber(masterVolume) ||
-    masterVolume < 0 ||
-    !isFiniteNumber(openedAt) ||
-    !STATUSES.has(status)
-  ) {
-    return undefined;
-  }
-  let keys = 0;
-  for (const key in l) {
-    if (!Object.hasOwn(l, key)) return undefined;
-    keys++;
-  }
-  if (keys !== LINK_KEYS) return undefined;
-  return {
-    masterId,
-    masterTicket,
-    followerId,
-    followerTicket,
-    kind: kind as CopyLink['kind'],
-    followerSymbol,
-    masterSymbol,
-    side: side as CopyLink['side'],
-    volume,
-    masterVolume,
-    openedAt,
-    status: status as CopyLink['status'],
-  };
-}
-
-/** Whether a live link still holds the field values of its snapshot. */
-function unchanged(l: CopyLink, s: CopyLink): boolean {
-  return (
-    l.masterTicket === s.masterTicket &&
-    l.followerTicket === s.followerTicket &&
-    l.volume === s.volume &&
-    l.masterVolume === s.masterVolume &&
-    l.status === s.status &&
-    l.kind === s.kind &&
-    l.masterId === s.masterId &&
-    l.followerId === s.followerId &&
-    l.followerSymbol === s.followerSymbol &&
-    l.masterSymbol === s.masterSymbol &&
-    l.side === s.side &&
-    l.openedAt === s.openedAt
-  );
-}
-
-/** The slots of the links array as of one write: the live objects, their ids and copies of their fields. */
-interface Slots {
-  objects: unknown[];
-  ids: number[];
-  snaps: CopyLink[];
-}
-
 /** One write's changes to the links, taken synchronously with the state text. */
 export interface LinksBatch {
   /** The seq of this write: what `state.json` records as `linksSeq`. */
@@ -157,7 +64,7 @@ export interface LinksBatch {
   /** Rewrite the file (base + this write's changes) instead of appending. */
   rewrite: boolean;
   /** The slots after this write, adopted once it is on disk. */
-  next: Slots;
+  next: LinkSlots;
   nextId: number;
 }
 
@@ -183,7 +90,7 @@ export class LinksFile {
   seq = 0;
 
   private readonly log: LinksFileOptions['log'];
-  private slots: Slots = { objects: [], ids: [], snaps: [] };
+  private slots: LinkSlots = emptyLinkSlots();
   private nextId = 1;
   /** Records (puts and dels, base included) in the file. */
   private records = 0;
@@ -266,7 +173,7 @@ export class LinksFile {
     this.records = records;
     this.seq = Math.max(seq, committedSeq);
     this.nextId = ids.reduce((m, id) => Math.max(m, id), 0) + 1;
-    this.slots = { objects: [...links], ids, snaps: links.map((l) => ({ ...l })) };
+    this.slots = loadedLinkSlots(links, ids);
     return { links, droppedTail, discardedLines };
   }
 
@@ -279,14 +186,14 @@ export class LinksFile {
       await unlink(this.path).catch((err: unknown) => {
         if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw writeFailedError(this.path, err);
       });
-      this.slots = { objects: [], ids: [], snaps: [] };
+      this.slots = emptyLinkSlots();
       this.seq = 0;
       this.nextId = 1;
       this.records = 0;
       return;
     }
     const ids = links.map((_, i) => i + 1);
-    this.slots = { objects: [...links], ids, snaps: links.map((l) => ({ ...l })) };
+    this.slots = loadedLinkSlots(links, ids);
     this.seq = 0;
     this.nextId = links.length + 1;
     const batch: LinksBatch = { seq: 0, text: '', records: 0, rewrite: true, next: this.slots, nextId: this.nextId };
@@ -300,43 +207,9 @@ export class LinksFile {
    */
   prepare(links: unknown, issues: Issue[]): LinksBatch | null {
     if (!Array.isArray(links)) return null; // reported by the document's own check
-    const cur = links as unknown[];
-    const prev = this.slots;
-    const objects = new Array<unknown>(cur.length);
-    const ids = new Array<number>(cur.length);
-    const snaps = new Array<CopyLink>(cur.length);
-    const put: [number, CopyLink][] = [];
-    const del: number[] = [];
-    let nextId = this.nextId;
-    let j = 0;
-    const before = issues.length;
-    for (let i = 0; i < cur.length; i++) {
-      const item = cur[i];
-      // Slots whose object is not here any more were removed (splices keep the order of what stays).
-      while (j < prev.objects.length && prev.objects[j] !== item) del.push(prev.ids[j++] as number);
-      let id: number;
-      if (j < prev.objects.length) {
-        id = prev.ids[j] as number;
-        const snap = prev.snaps[j] as CopyLink;
-        j++;
-        if (typeof item === 'object' && item !== null && unchanged(item as CopyLink, snap)) {
-          objects[i] = item;
-          ids[i] = id;
-          snaps[i] = snap;
-          continue;
-        }
-      } else {
-        id = nextId++;
-      }
-      const copy = checkedCopy(item, i, issues);
-      if (copy === undefined) continue;
-      objects[i] = item;
-      ids[i] = id;
-      snaps[i] = copy;
-      put.push([id, copy]);
-    }
-    while (j < prev.objects.length) del.push(prev.ids[j++] as number);
-    if (issues.length > before) return null;
+    const diff = diffLinkSlots(this.slots, this.nextId, links as unknown[], issues);
+    if (diff === null) return null;
+    const { put, del, next, nextId } = diff;
     const records = put.length + del.length;
     if (records === 0 && !this.needsRewrite) return null;
     const seq = this.seq + 1;
@@ -347,13 +220,13 @@ export class LinksFile {
       if (del.length > 0) line.del = del;
       text = `${JSON.stringify(line)}\n`;
     }
-    const live = cur.length;
+    const live = next.snaps.length;
     return {
       seq,
       text,
       records,
       rewrite: this.needsRewrite || this.records + records > 2 * live + COMPACT_MARGIN,
-      next: { objects, ids, snaps },
+      next,
       nextId,
     };
   }
@@ -411,18 +284,6 @@ export class LinksFile {
     this.adopt(batch, base.snaps.length + batch.records);
     this.log?.info({ path: this.path, links: batch.next.snaps.length, records: this.records }, 'links rewritten');
   }
-}
-
-/** A new or changed link validated and copied; issues pushed with its path when it fails. */
-function checkedCopy(item: unknown, index: number, issues: Issue[]): CopyLink | undefined {
-  const fast = fastLinkCopy(item);
-  if (fast !== undefined) return fast;
-  const result = copyLinkSchema.safeParse(item);
-  if (!result.success) {
-    for (const issue of result.error.issues) issues.push({ ...issue, path: ['links', index, ...issue.path] });
-    return undefined;
-  }
-  return result.data;
 }
 
 export type ReadLine =

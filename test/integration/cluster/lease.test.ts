@@ -14,6 +14,8 @@ import { encodeMasterEvent } from '../../../src/cluster/wire.js';
 
 let redis: Redis;
 
+const emptyState = { masters: [], followers: [], links: [], processed: {} as Record<string, { eventId: string; at: number }[]>, pending: [], journal: [], daily: {}, masterHistory: {} };
+
 const quiet = { debug() {}, info() {}, warn() {}, error() {}, child() { return this; } };
 
 /** A partition's reader of one master stream (group p0), acknowledging when `durable` resolves. */
@@ -82,7 +84,7 @@ describe('fenced leases on Redis', () => {
     } as unknown as BrokerPort;
     const warned: string[] = [];
     const log = { ...quiet, warn: (_o: unknown, msg: string) => void warned.push(msg) };
-    const broker = new FencedBroker({ inner, lease, partition: 3, maxCallMs: 200, isMaster: () => false, masterStream: () => { throw new Error('unused'); }, log });
+    const broker = new FencedBroker({ inner, lease, partition: 3, maxCallMs: 200, connected: () => true, isMaster: () => false, masterStream: () => { throw new Error('unused'); }, log });
     await broker.placeOrders({ orders: [] }, { idempotencyKey: 'fxm:m:o:d1' });
     expect(sent).toEqual(['p3.fxm:m:o:d1']);
     await new Promise((r) => setTimeout(r, 450));
@@ -92,6 +94,47 @@ describe('fenced leases on Redis', () => {
     expect(warned).toEqual([expect.stringMatching(/order refused by the fence/)]);
     expect(partitionKey(1, 'x'.repeat(200)).length).toBeLessThanOrEqual(128);
     expect(partitionKey(1, 'x'.repeat(200))).toBe(partitionKey(1, 'x'.repeat(200)));
+  });
+
+  it('sends nothing while Redis is disconnected, and gives the lease up so the refused legs are never written', async () => {
+    const lease = new Lease({ redis, key: 't:lease:fb-down', holder: 'a', timing: { ttlMs: 5000, renewMs: 1000 } });
+    await lease.tryAcquire();
+    const sent: string[] = [];
+    const inner = {
+      placeOrders: async (_r: unknown, o: { idempotencyKey?: string }) => {
+        sent.push(o.idempotencyKey ?? '');
+        return { batch_id: 'b', idempotent_replay: false, summary: { requested: 0, filled: 0, failed: 0, unknown: 0 }, results: [] };
+      },
+    } as unknown as BrokerPort;
+    let up = true;
+    const broker = new FencedBroker({ inner, lease, partition: 0, maxCallMs: 200, connected: () => up, isMaster: () => false, masterStream: () => { throw new Error('unused'); }, log: quiet });
+    await broker.placeOrders({ orders: [] }, { idempotencyKey: 'k1' });
+    up = false;
+    // Seconds of lease are left, yet an order sent now could not be recorded.
+    expect(lease.canWriteFor(200)).toBe(true);
+    expect(() => broker.placeOrders({ orders: [] }, { idempotencyKey: 'k2' })).toThrow(/nothing was sent/);
+    expect(lease.token).toBeNull();
+    up = true;
+    expect(() => broker.placeOrders({ orders: [] }, { idempotencyKey: 'k3' })).toThrow(/nothing was sent/);
+    expect(sent).toEqual(['p0.k1']);
+  });
+
+  it('gives the partition lease up when a state write fails on Redis: nothing more is sent on state it could not save', async () => {
+    const lease = new Lease({ redis, key: 't:lease:sw', holder: 'a', timing: { ttlMs: 5000, renewMs: 1000 } });
+    await lease.tryAcquire();
+    const conn = await connectRedis(`redis://127.0.0.1:${redis.options.port}`);
+    const state = new RedisPartitionState({ redis: conn, key: 't:state:sw', partition: 0, lease, writeDelayMs: 10 }, structuredClone(emptyState));
+    state.data.processed['m'] = [{ eventId: 'd1', at: 1 }];
+    state.changed();
+    await state.flush();
+    conn.disconnect();
+    state.data.processed['m'].push({ eventId: 'd2', at: 2 });
+    state.changed();
+    await expect(state.flush()).rejects.toThrow();
+    expect(lease.token).toBeNull();
+    expect(lease.canWriteFor(1)).toBe(false);
+    const stored = await loadPartitionState(redis, 't:state:sw', 0);
+    expect(stored.processed['m']).toEqual([{ eventId: 'd1', at: 1 }]);
   });
 
   it('moves an unreadable master stream entry to the dead-letter stream and goes on', async () => {

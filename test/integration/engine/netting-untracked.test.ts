@@ -1,6 +1,7 @@
 /**
  * Netting shares the follower's open orders cannot show. A pending copy that triggers into a net position that it
- * flattens leaves no row at all. And a batch that lands after the process that sent it was killed, for a master position that opens and closes while the
+ * flattens leaves no row at all; one that only shrinks the net row leaves a row that is no longer one copy's alone.
+ * And a batch that lands after the process that sent it was killed, for a master position that opens and closes while the
  * copier is down: on a netting follower the order merges into a row that keeps another copy's ticket and tag, so
  * neither the open orders nor reconciliation can see it. Start-up recovery finds it in the follower's own deals.
  */
@@ -90,5 +91,29 @@ describe('engine: netting shares hidden from the open orders', () => {
     const second = await w.engine.control.reconcile({ apply: true });
     expect(second.followers.flatMap((f) => f.actions)).toEqual([]);
     expect(w.engine.runtime.ledger.ofMaster(w.ids.master, again.order).map((l) => [l.kind, l.status])).toEqual([['position', 'open']]);
+  });
+  it('closing one share of a netting position that another order’s filled pending copy now shares trades against it, and the filled share stays', async () => {
+    world = await startWorld({ follow: ['raw'] });
+    const w = world;
+    const master = w.sim.account('master');
+    const [buy] = await openCopied(w, [{ symbol: 'EURUSD', operation: 'Buy', volume: 0.3 }]);
+    const placed = master.send({ symbol: 'EURUSD', operation: 'SellStop', volume: 0.2, price: 1.08 });
+    await waitCopied(w, placed.order, 'pending_place');
+    await waitFor(() => copiesOn(w, 'raw').some((r) => r.kind === 'Pending'), 'raw pending copy');
+    await w.engine.idle();
+    // The price falls through the trigger at every broker: the follower's sell 0.2 fills against its buy 0.3.
+    w.sim.setQuote({ instrument: 'EURUSD' }, 1.0795);
+    await waitCopied(w, placed.order, 'open');
+    await waitFor(() => copiesOn(w, 'raw').length === 1 && copiesOn(w, 'raw')[0]?.type === 'Buy' && copiesOn(w, 'raw')[0]?.lots === 0.1, 'raw net buy 0.1');
+    await w.engine.idle();
+    // Closing the buy's 0.3 by ticket would close the 0.1 left and take the sell's share with it.
+    master.close(buy ?? 0);
+    const closed = await waitCopied(w, buy ?? 0, 'close');
+    expect(legOf(closed, w, 'raw')).toMatchObject({ status: 'filled', volume: 0.3 });
+    await waitFor(() => copiesOn(w, 'raw').length === 1 && copiesOn(w, 'raw')[0]?.type === 'Sell' && copiesOn(w, 'raw')[0]?.lots === 0.2, 'raw net sell 0.2');
+    await w.engine.idle();
+    expect(w.engine.runtime.ledger.ofMaster(w.ids.master, placed.order).map((l) => [l.kind, l.status, l.volume])).toEqual([['position', 'open', 0.2]]);
+    const report = await w.engine.control.reconcile({ apply: true });
+    expect(report.followers.flatMap((f) => f.actions)).toEqual([]);
   });
 });

@@ -242,4 +242,31 @@ describe('engine: unknown outcomes', () => {
     expect(copiesOn(w, 'raw')[0]?.lots).toBe(0.4);
     expect(sent).toBe(1);
   });
+  it('a reconciliation reduction of a hedging copy whose answer was lost is taken as done: a late master close of the same deal is not applied twice', async () => {
+    // maxCopyAgeMs 1: the partial close missed while down is not replayed at start-up; reconciliation fixes it.
+    world = await startWorld({ follow: ['apex'], engine: { maxCopyAgeMs: 1 } });
+    const w = world;
+    const master = w.sim.account('master');
+    const [a = 0] = await openCopied(w, [{ symbol: 'EURUSD', operation: 'Buy', volume: 0.38 }]);
+    await waitFor(() => copiesOn(w, 'apex')[0]?.lots === 0.38, 'apex at 0.38');
+    let sent = 0;
+    w.sim.events.on('orderReceived', (e: { accountId: string }) => {
+      if (e.accountId === w.ids.apex) sent++;
+    });
+    await w.restart({}, async () => {
+      master.close(a, 0.04);
+      w.sim.account('apex-follower').faults.set({ batchLegTimeoutAfterExecute: 1 });
+    });
+    // The start-up run shrinks the copy by 0.04; its answer is lost after it executed.
+    await waitFor(() => copiesOn(w, 'apex')[0]?.lots === 0.34, 'apex at 0.34');
+    await w.engine.idle();
+    // The ledger holds the reduction, so the master's partial close (0.38 → 0.34), were it to arrive now, is already
+    // reflected in every link; and the next run finds nothing to fix.
+    expect(w.engine.runtime.ledger.ofMaster(w.ids.master, a).map((l) => [l.volume, l.masterVolume])).toEqual([[0.34, 0.34]]);
+    const after = await w.engine.control.reconcile({ apply: true });
+    expect(after.followers.flatMap((f) => f.actions)).toEqual([]);
+    expect(copiesOn(w, 'apex').map((r) => r.lots)).toEqual([0.34]);
+    expect(sent).toBe(1);
+  });
+
 });
