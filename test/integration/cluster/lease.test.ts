@@ -18,6 +18,16 @@ const emptyState = { masters: [], followers: [], links: [], processed: {} as Rec
 
 const quiet = { debug() {}, info() {}, warn() {}, error() {}, child() { return this; } };
 
+/** A broker whose batch orders only record their Idempotency-Key in `sent`. */
+function recordingBroker(sent: string[]): BrokerPort {
+  return {
+    placeOrders: async (_r: unknown, o: { idempotencyKey?: string }) => {
+      sent.push(o.idempotencyKey ?? '');
+      return { batch_id: 'b', idempotent_replay: false, summary: { requested: 0, filled: 0, failed: 0, unknown: 0 }, results: [] };
+    },
+  } as unknown as BrokerPort;
+}
+
 /** A partition's reader of one master stream (group p0), acknowledging when `durable` resolves. */
 function masterStream(key: string, durable: () => Promise<void>): RedisMasterStream {
   return new RedisMasterStream({ reader: redis.duplicate(), redis, masterId: 'm', streamKey: key, group: 'p0', consumer: 'c1', deadLetterKey: 't:dead', sink: { durable }, log: quiet, blockMs: 100 });
@@ -76,12 +86,7 @@ describe('fenced leases on Redis', () => {
     const lease = new Lease({ redis, key: 't:lease:fb', holder: 'a', timing: { ttlMs: 600, renewMs: 100 } });
     await lease.tryAcquire();
     const sent: string[] = [];
-    const inner = {
-      placeOrders: async (_r: unknown, o: { idempotencyKey?: string }) => {
-        sent.push(o.idempotencyKey ?? '');
-        return { batch_id: 'b', idempotent_replay: false, summary: { requested: 0, filled: 0, failed: 0, unknown: 0 }, results: [] };
-      },
-    } as unknown as BrokerPort;
+    const inner = recordingBroker(sent);
     const warned: string[] = [];
     const log = { ...quiet, warn: (_o: unknown, msg: string) => void warned.push(msg) };
     const broker = new FencedBroker({ inner, lease, partition: 3, maxCallMs: 200, connected: () => true, isMaster: () => false, masterStream: () => { throw new Error('unused'); }, log });
@@ -100,12 +105,7 @@ describe('fenced leases on Redis', () => {
     const lease = new Lease({ redis, key: 't:lease:fb-down', holder: 'a', timing: { ttlMs: 5000, renewMs: 1000 } });
     await lease.tryAcquire();
     const sent: string[] = [];
-    const inner = {
-      placeOrders: async (_r: unknown, o: { idempotencyKey?: string }) => {
-        sent.push(o.idempotencyKey ?? '');
-        return { batch_id: 'b', idempotent_replay: false, summary: { requested: 0, filled: 0, failed: 0, unknown: 0 }, results: [] };
-      },
-    } as unknown as BrokerPort;
+    const inner = recordingBroker(sent);
     let up = true;
     const broker = new FencedBroker({ inner, lease, partition: 0, maxCallMs: 200, connected: () => up, isMaster: () => false, masterStream: () => { throw new Error('unused'); }, log: quiet });
     await broker.placeOrders({ orders: [] }, { idempotencyKey: 'k1' });
