@@ -2,8 +2,9 @@
  * Keeps a Redis list equal to an append-only array of the engine's state (the journal, a master's processed events):
  * rows are pushed at the end and spliced off the front, never changed. Each write takes the rows added since the
  * previous one, found by the identity of the last row written (everything after its last occurrence is new), and the
- * length to trim the list to, so the list ends as the array does. After a write whose outcome is unknown the next one
- * replaces the list: pushing the same rows again on top of rows that may have landed would store them twice.
+ * length to trim the list to, so the list ends as the array does. When what Redis holds is not known (it came back
+ * without the last write) the next take replaces the list: pushing rows on top of a list that is not what we wrote
+ * would store some twice or leave a gap.
  */
 
 /** One write's part of a list: the rows to push, and the length the list keeps afterwards. */
@@ -20,7 +21,7 @@ export interface ListTake<T> {
 export class ListTail<T extends object> {
   private mark: T | undefined;
   private stored: number;
-  /** The list's contents are unknown (a write whose outcome is unknown): the next take replaces it. */
+  /** The list's contents are not known (see `lost`): the next take replaces it. */
   private unknown = false;
 
   /** `rows`: the array as it is stored now (as loaded, or empty for a list never written). */

@@ -296,9 +296,8 @@ export class RedisPartitionState implements StatePort {
   private slots: LinkSlots;
   private nextLinkId: number;
   private readonly journalTail: ListTail<Row>;
+  /** One per master whose processed list may exist in Redis (written, or in the write being made). */
   private readonly processedTails = new Map<string, ListTail<Row>>();
-  /** Masters whose processed list may exist in Redis. */
-  private readonly processedKeys = new Set<string>();
   private written = { doc: '', history: '', masters: '' };
   /** The seq of the last write adopted (`''`: none), which the next write checks Redis still holds. */
   private writeSeq: string;
@@ -327,7 +326,6 @@ export class RedisPartitionState implements StatePort {
     if (fromRedis) {
       for (const [m, rows] of Object.entries(data.processed)) {
         this.processedTails.set(m, new ListTail<Row>(rows));
-        this.processedKeys.add(m);
       }
       this.written = { doc: this.docText(), history: JSON.stringify(data.masterHistory), masters: JSON.stringify(Object.keys(data.processed)) };
     }
@@ -414,11 +412,10 @@ export class RedisPartitionState implements StatePort {
         tail = new ListTail<Row>([]);
         this.processedTails.set(m, tail);
       }
-      this.processedKeys.add(m);
       keys.push(k.processed(m));
       pushList(tail, rows, all);
     }
-    for (const m of this.processedKeys) {
+    for (const m of this.processedTails.keys()) {
       if (Object.hasOwn(d.processed, m)) continue;
       keys.push(k.processed(m));
       args.push(2);
@@ -468,7 +465,6 @@ export class RedisPartitionState implements StatePort {
       this.nextLinkId = w.links.nextId;
       for (const { tail, take } of w.lists) tail.adopt(take);
       for (const m of w.deleted) {
-        this.processedKeys.delete(m);
         this.processedTails.delete(m);
       }
       this.written = w.meta;

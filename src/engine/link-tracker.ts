@@ -36,6 +36,9 @@ export interface LinkTrackerDeps {
 export class LinkTracker {
   constructor(private readonly deps: LinkTrackerDeps) {}
 
+  /** True when the master order has filled: its ticket is a position in the master's book. */
+  private readonly masterFilled = (masterId: string, ticket: number): boolean => this.deps.masterBook(masterId)?.positions.has(ticket) === true;
+
   /**
    * Keeps open links on the follower's live tickets, from its cached rows:
    * - a pending copy that filled is a position copy once the master's order has filled too (the master's ticket is
@@ -97,8 +100,7 @@ export class LinkTracker {
       .map(({ f }) => f.refreshPositions().catch((e: unknown) => this.deps.log.warn({ followerId: f.id, err: String(e) }, 'follower orders unavailable')));
     if (reads.length > 0) await Promise.all(reads);
     // Still no position under the pending's ticket on a netting account: it may have filled into the net position.
-    const masterFilled = (masterId: string, ticket: number) => this.deps.masterBook(masterId)?.positions.has(ticket) === true;
-    await Promise.all(withPending.filter(({ f }) => f.marginMode === 'Netting').map(({ f }) => this.resolveNettingFills(f.id, masterFilled)));
+    await Promise.all(withPending.filter(({ f }) => f.marginMode === 'Netting').map(({ f }) => this.resolveNettingFills(f.id, this.masterFilled)));
   }
 
   /**
@@ -110,7 +112,6 @@ export class LinkTracker {
    */
   async resolveFillsSharingClose(event: MasterEvent, followers: readonly FollowerConfig[]): Promise<void> {
     if (event.kind !== 'close') return;
-    const masterFilled = (masterId: string, ticket: number) => this.deps.masterBook(masterId)?.positions.has(ticket) === true;
     const due: string[] = [];
     for (const cfg of followers) {
       const f = this.deps.followers.get(cfg.accountId);
@@ -125,10 +126,10 @@ export class LinkTracker {
       const rows = rowsByTicket(f.positions);
       const suspect = this.deps.ledger
         .ofFollower(f.id)
-        .some((l) => l.status === 'open' && l.kind === 'pending' && symbols.has(l.followerSymbol) && !rows.has(l.followerTicket) && masterFilled(l.masterId, l.masterTicket));
+        .some((l) => l.status === 'open' && l.kind === 'pending' && symbols.has(l.followerSymbol) && !rows.has(l.followerTicket) && this.masterFilled(l.masterId, l.masterTicket));
       if (suspect) due.push(f.id);
     }
-    if (due.length > 0) await Promise.all(due.map((id) => this.resolveNettingFills(id, masterFilled)));
+    if (due.length > 0) await Promise.all(due.map((id) => this.resolveNettingFills(id, this.masterFilled)));
   }
 
   /**

@@ -411,28 +411,23 @@ export class Reconciler {
             .map((link) => ({ link, update })),
         );
         let ok = true;
+        // A reduction of a hedging copy whose answer was lost is taken as done in the ledger. A master close of the
+        // same deal that arrives later (a replayed stream entry after a takeover) is then seen as already reflected,
+        // instead of closing the copy a second time and having the next run top it up with a second order. If it did
+        // not execute, the next run reads the row and reduces it again: a reduction is safe to repeat.
+        let takenAsDone = false;
         if (action.close.length > 0) {
           // The link changes ride on the plan, so a settled unknown outcome applies them too (outcome-settler.ts).
           const linkVolumes = targets.map(({ link, update }) => ({ masterTicket: action.masterTicket, followerTicket: link.followerTicket, volumeBefore: link.volume, volumeAfter: update.volume, masterVolumeAfter: update.masterVolume }));
           const plan: LegPlan = { action: 'close', followerId: action.followerId, masterTicket: action.masterTicket, tickets: action.close, linkVolumes, reasons: [] };
           const sent = await this.sendLeg(masterId, `fix:${action.followerId}:${action.masterTicket}:${action.current}:${action.target}`, 'r', plan, action.symbol, action.masterVolume, now);
           ok = sent.ok;
-          if (sent.status === 'unknown' && engine.followers.get(action.followerId)?.marginMode !== 'Netting' && targets.every(({ update }) => update.volume > 0)) {
-            // A reduction whose answer was lost is taken as done in the ledger. A master close of the same deal that
-            // arrives later (a replayed stream entry after a takeover) is then seen as already reflected, instead of
-            // closing the copy a second time and having the next run top it up with a second order. If it did not
-            // execute, the next run reads the row and reduces it again: a reduction is safe to repeat.
-            for (const { link, update } of targets) {
-              if (link.status !== 'open') continue;
-              link.volume = update.volume;
-              link.masterVolume = update.masterVolume;
-            }
-          }
+          takenAsDone = sent.status === 'unknown' && engine.followers.get(action.followerId)?.marginMode !== 'Netting' && targets.every(({ update }) => update.volume > 0);
         }
         if (ok && action.open) {
           ok = await this.send(masterId, `fix:${action.followerId}:${action.masterTicket}:${action.current}:${action.target}`, 'r', action.open, action.symbol, action.masterVolume, now, false);
         }
-        if (ok) {
+        if (ok || takenAsDone) {
           for (const { link, update } of targets) {
             if (link.status !== 'open') continue;
             link.volume = update.volume;

@@ -10,6 +10,17 @@ import { copyComment } from '../../../src/domain/tags.js';
 import { copiesOn, legOf, MAGIC, openCopied, startWorld, waitCopied, waitFor } from './harness.js';
 import type { World } from './harness.js';
 
+/** Places a master EURUSD stop order, waits for its pending copy on `raw`, then moves the price to `quote` through both triggers. */
+async function triggerCopiedPending(w: World, order: { operation: 'BuyStop' | 'SellStop'; volume: number; price: number }, quote: number): Promise<{ order: number }> {
+  const placed = w.sim.account('master').send({ symbol: 'EURUSD', ...order });
+  await waitCopied(w, placed.order, 'pending_place');
+  await waitFor(() => copiesOn(w, 'raw').some((r) => r.kind === 'Pending'), 'raw pending copy');
+  await w.engine.idle();
+  w.sim.setQuote({ instrument: 'EURUSD' }, quote);
+  await waitCopied(w, placed.order, 'open');
+  return placed;
+}
+
 describe('engine: netting shares hidden from the open orders', () => {
   let world: World | undefined;
   afterEach(async () => {
@@ -62,13 +73,8 @@ describe('engine: netting shares hidden from the open orders', () => {
     const w = world;
     const master = w.sim.account('master');
     await openCopied(w, [{ symbol: 'EURUSD', operation: 'Sell', volume: 0.2 }]);
-    const placed = master.send({ symbol: 'EURUSD', operation: 'BuyStop', volume: 0.2, price: 1.09 });
-    await waitCopied(w, placed.order, 'pending_place');
-    await waitFor(() => copiesOn(w, 'raw').some((r) => r.kind === 'Pending'), 'raw pending copy');
-    await w.engine.idle();
     // The price rises through the trigger at every broker: the follower's buy 0.2 fills against its sell 0.2.
-    w.sim.setQuote({ instrument: 'EURUSD' }, 1.0915);
-    await waitCopied(w, placed.order, 'open');
+    const placed = await triggerCopiedPending(w, { operation: 'BuyStop', volume: 0.2, price: 1.09 }, 1.0915);
     await waitFor(() => copiesOn(w, 'raw').length === 0, 'raw flat');
     await w.engine.idle();
     // The filled copy still follows its master: the partial close of the buy sells 0.1 on the follower.
@@ -97,13 +103,8 @@ describe('engine: netting shares hidden from the open orders', () => {
     const w = world;
     const master = w.sim.account('master');
     const [buy] = await openCopied(w, [{ symbol: 'EURUSD', operation: 'Buy', volume: 0.3 }]);
-    const placed = master.send({ symbol: 'EURUSD', operation: 'SellStop', volume: 0.2, price: 1.08 });
-    await waitCopied(w, placed.order, 'pending_place');
-    await waitFor(() => copiesOn(w, 'raw').some((r) => r.kind === 'Pending'), 'raw pending copy');
-    await w.engine.idle();
     // The price falls through the trigger at every broker: the follower's sell 0.2 fills against its buy 0.3.
-    w.sim.setQuote({ instrument: 'EURUSD' }, 1.0795);
-    await waitCopied(w, placed.order, 'open');
+    const placed = await triggerCopiedPending(w, { operation: 'SellStop', volume: 0.2, price: 1.08 }, 1.0795);
     await waitFor(() => copiesOn(w, 'raw').length === 1 && copiesOn(w, 'raw')[0]?.type === 'Buy' && copiesOn(w, 'raw')[0]?.lots === 0.1, 'raw net buy 0.1');
     await w.engine.idle();
     // Closing the buy's 0.3 by ticket would close the 0.1 left and take the sell's share with it.
