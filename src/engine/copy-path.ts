@@ -120,7 +120,10 @@ export class CopyPath {
     if ((event.kind === 'close' || event.kind === 'modify') && hasOpenPendingLink(deps.ledger, event.masterId, event.position)) {
       await deps.links.freshenTriggered(event, followers);
     }
-    if (event.kind === 'close') await deps.links.resolveFillsSharingClose(event, followers);
+    if (event.kind === 'close') {
+      deps.links.adoptBeforeClose(event, followers);
+      await deps.links.resolveFillsSharingClose(event, followers);
+    }
 
     const inputs: FollowerPlanInput[] = [];
     for (const cfg of followers) {
@@ -139,6 +142,7 @@ export class CopyPath {
     for (const q of queued) executions.push({ plan: q, status: 'queued', volume: q.volume, price: null, ticket: null, retcode: null, latencyMs: null, message: 'market closed' });
 
     const facts = deps.factsOf(event);
+    deps.links.adoptReplayedCopies(plans, facts);
     const outcomes: LegOutcome[] = [];
     const rows: JournalRow[] = [];
     for (const exec of executions) {

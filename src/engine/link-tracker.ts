@@ -7,7 +7,11 @@ import { splitFromComment } from '../domain/detect.js';
 import type { MasterBook, MasterSplit } from '../domain/detect.js';
 import type { MasterEvent } from '../domain/events.js';
 import type { CopyLink } from '../domain/ledger.js';
+import type { LegPlan } from '../domain/plan.js';
+import { copyComment } from '../domain/tags.js';
+import { sideOf } from '../domain/trading.js';
 import type { HistoryDeal, OpenedOrder } from '../domain/trading.js';
+import type { EventFacts } from './apply-results.js';
 import { sleepOn } from './clock.js';
 import type { LegExecution } from './executor.js';
 import type { FollowerState } from './follower-state.js';
@@ -169,6 +173,87 @@ export class LinkTracker {
       changed = true;
     }
     return changed;
+  }
+
+  /**
+   * A replayed open or pending placement whose copy is already on the follower under its tag, in no link
+   * (`already_copied`): the process that sent it died before it recorded the answer. The copy is linked here, against
+   * the master volume the event sized it from, so the master's closes replayed after it reduce it by their share.
+   * Left to reconciliation, the row would be adopted against the master's volume by then, and the reductions it
+   * missed would become the copy's ratio. Returns the links added.
+   */
+  adoptReplayedCopies(plans: readonly LegPlan[], facts: EventFacts): CopyLink[] {
+    const masterVolume = facts.masterVolumeAfter;
+    if ((facts.kind !== 'open' && facts.kind !== 'pending_place') || masterVolume === null || !(masterVolume > 0)) return [];
+    const added: CopyLink[] = [];
+    for (const plan of plans) {
+      if (plan.action !== 'skip' || plan.reason !== 'already_copied') continue;
+      added.push(...this.adoptTagged(plan.followerId, facts.masterId, plan.masterTicket, facts.masterSymbol, masterVolume, facts.at));
+    }
+    this.logAdopted(facts.masterId, facts.eventId, added);
+    return added;
+  }
+
+  /**
+   * Before a close: a follower whose copy of the position is on its rows under the tag, in no link, lost the link
+   * (a stopped worker's unrecorded open, or a Redis that restarted without its last second of writes). The copy
+   * is linked first, against the master's volume before this close, the volume it last followed if this is the first
+   * close since, so the close takes its share of it instead of being skipped for want of a link. Only followers with
+   * no live link of the position are looked at, so the common close reads nothing more. Returns the links added.
+   */
+  adoptBeforeClose(event: MasterEvent, followers: readonly FollowerConfig[]): CopyLink[] {
+    if (event.kind !== 'close' || !(event.volumeBefore > 0)) return [];
+    const added: CopyLink[] = [];
+    for (const cfg of followers) {
+      added.push(...this.adoptTagged(cfg.accountId, event.masterId, event.position, event.symbol, event.volumeBefore, event.detectedAt));
+    }
+    this.logAdopted(event.masterId, event.eventId, added);
+    return added;
+  }
+
+  /**
+   * Links the follower's rows tagged as copies of the master ticket, when no link of that ticket is live there. A row
+   * another open link claims (a netting row shared with another master position) is left to reconciliation.
+   */
+  private adoptTagged(followerId: string, masterId: string, masterTicket: number, masterSymbol: string, masterVolume: number, at: number): CopyLink[] {
+    const f = this.deps.followers.get(followerId);
+    if (!f) return [];
+    const ledger = this.deps.ledger;
+    for (const l of ledger.ofMasterOnFollower(masterId, masterTicket, followerId)) if (l.status !== 'closed') return [];
+    const tag = copyComment(masterId, masterTicket);
+    const magic = this.deps.magic;
+    let claimed: Set<number> | null = null;
+    const added: CopyLink[] = [];
+    for (const row of f.positions) {
+      if (row.magic !== magic || row.comment !== tag) continue;
+      claimed ??= new Set(ledger.ofFollower(followerId).filter((l) => l.status === 'open').map((l) => l.followerTicket));
+      if (claimed.has(row.ticket)) continue;
+      const link: CopyLink = {
+        masterId,
+        masterTicket,
+        followerId,
+        followerTicket: row.ticket,
+        kind: row.kind === 'Pending' ? 'pending' : 'position',
+        followerSymbol: row.symbol,
+        masterSymbol,
+        side: sideOf(row.type),
+        volume: row.lots,
+        masterVolume,
+        openedAt: at,
+        status: 'open',
+      };
+      ledger.add(link);
+      added.push(link);
+    }
+    return added;
+  }
+
+  private logAdopted(masterId: string, eventId: string, added: readonly CopyLink[]): void {
+    if (added.length === 0) return;
+    this.deps.log.info(
+      { masterId, eventId, copies: added.map((l) => ({ followerId: l.followerId, followerTicket: l.followerTicket, volume: l.volume, masterVolume: l.masterVolume })) },
+      'linked tagged copies that no link held (a stopped process sent them)',
+    );
   }
 
   /**

@@ -144,13 +144,10 @@ describe('engine: crash between sending a batch and recording it', () => {
     ]);
     const settled = second.events.find((e): e is Extract<CopierEvent, { type: 'leg_resolved' }> => e.type === 'leg_resolved' && e.leg.followerId === mt4Id);
     expect([settled?.leg.status, settled?.leg.ticket]).toEqual(['filled', copies(mt4Id)[0]?.ticket]);
-    // Start-up reconciliation took the two landed copies into the ledger by their tags.
+    // The replay linked the two landed copies by their tags, so start-up reconciliation found nothing to adopt.
     const startup = second.events.find((e): e is Extract<CopierEvent, { type: 'reconciled' }> => e.type === 'reconciled' && e.trigger === 'startup');
-    const actions = startup?.report.followers.flatMap((f) => f.actions) ?? [];
-    expect(actions.map((a) => [a.kind, a.followerTicket]).sort()).toEqual([
-      ['adopt', copies(apexId)[0]?.ticket],
-      ['adopt', copies(rawId)[0]?.ticket],
-    ].sort());
+    expect(startup, 'start-up reconciliation ran').toBeDefined();
+    expect((startup?.report.followers.flatMap((f) => f.actions) ?? []).map((a) => a.kind)).toEqual([]);
     for (const id of followers) expect(copies(id), s.account(id).nickname).toHaveLength(1);
     expect(copies(apexId)[0]?.lots).toBe(0.3);
     expect(copies(rawId)[0]?.lots).toBe(0.3);

@@ -38,11 +38,74 @@ describe('engine: start-up replay and copies made under another key', () => {
     expect(legOf(replayed, w, 'raw').status).toBe('filled');
     await waitFor(() => copiesOn(w, 'raw').length === 1, 'raw copy');
     expect(copiesOn(w, 'apex').map((r) => r.ticket)).toEqual([landed]);
-    // Start-up reconciliation took the tagged copy into the ledger: it follows the master from now on.
+    // The replay linked the tagged copy: it follows the master from now on.
     expect(w.engine.runtime.ledger.ofMaster(w.ids.master, ticket).filter((l) => l.status === 'open').map((l) => l.followerTicket)).toContain(landed);
     master.close(ticket);
     await waitFor(() => copiesOn(w, 'apex').length === 0 && copiesOn(w, 'raw').length === 0, 'both copies closed with the master');
     const again = await w.engine.control.reconcile({ apply: true });
     expect(again.followers.flatMap((f) => f.actions)).toEqual([]);
   });
+
+  it('a partial close replayed after the open reduces the tagged copy by its share of the volume it was opened for', async () => {
+    world = await startWorld({ follow: ['apex', 'raw'] });
+    const w = world;
+    const master = w.sim.account('master');
+    let ticket = 0;
+    let landed = 0;
+    await w.restart({}, async () => {
+      // While the copier is down: the master opens 0.3, the copy a stopped process sent lands on apex unrecorded, and
+      // the master closes two thirds.
+      const opened = master.send({ symbol: 'EURUSD', operation: 'Buy', volume: 0.3 });
+      expect(opened.success).toBe(true);
+      ticket = opened.order;
+      const copy = w.sim.account('apex-follower').send({ symbol: 'EURUSDm', operation: 'Buy', volume: 0.3, comment: copyComment(w.ids.master, ticket), magic: MAGIC });
+      expect(copy.success).toBe(true);
+      landed = copy.order;
+      expect(master.close(ticket, 0.2).success).toBe(true);
+    });
+    await waitFor(() => (copiedOf(w, ticket, 'close').length > 0 ? true : null), 'the partial close replayed');
+    await w.engine.idle();
+    const [open] = copiedOf(w, ticket, 'open');
+    const [close] = copiedOf(w, ticket, 'close');
+    if (open === undefined || close === undefined) throw new Error('no replay');
+    expect(legOf(open, w, 'apex')).toMatchObject({ status: 'skipped', reason: 'already_copied' });
+    // The replayed open linked apex's copy against the 0.3 lots it was sized from, so the close took its share.
+    expect(legOf(close, w, 'apex')).toMatchObject({ status: 'closed', volume: 0.2 });
+    expect(copiesOn(w, 'apex').map((r) => [r.ticket, r.lots])).toEqual([[landed, 0.1]]);
+    expect(copiesOn(w, 'raw').map((r) => r.lots)).toEqual([0.1]);
+    const link = w.engine.runtime.ledger.ofMasterOnFollower(w.ids.master, ticket, w.ids.apex).find((l) => l.status === 'open');
+    expect([link?.followerTicket, link?.volume, link?.masterVolume]).toEqual([landed, 0.1, 0.1]);
+    const again = await w.engine.control.reconcile({ apply: true });
+    expect(again.followers.flatMap((f) => f.actions)).toEqual([]);
+  });
+
+  it('a close finding the copy on the follower under its tag, with no link, links it against the volume before the close and takes its share', async () => {
+    world = await startWorld({ follow: ['apex'] });
+    const w = world;
+    const master = w.sim.account('master');
+    let ticket = 0;
+    let landed = 0;
+    // Past maxCopyAgeMs the open is not replayed at start-up (as when Redis lost it), while the close is.
+    await w.restart({ maxCopyAgeMs: 4_000 }, async () => {
+      const opened = master.send({ symbol: 'EURUSD', operation: 'Buy', volume: 0.3 });
+      expect(opened.success).toBe(true);
+      ticket = opened.order;
+      const copy = w.sim.account('apex-follower').send({ symbol: 'EURUSDm', operation: 'Buy', volume: 0.3, comment: copyComment(w.ids.master, ticket), magic: MAGIC });
+      expect(copy.success).toBe(true);
+      landed = copy.order;
+      await new Promise((r) => setTimeout(r, 4_500));
+      expect(master.close(ticket, 0.2).success).toBe(true);
+    });
+    await waitFor(() => (copiedOf(w, ticket, 'close').length > 0 ? true : null), 'the partial close replayed');
+    await w.engine.idle();
+    expect(copiedOf(w, ticket, 'open')).toEqual([]);
+    const [close] = copiedOf(w, ticket, 'close');
+    if (close === undefined) throw new Error('no replay');
+    expect(legOf(close, w, 'apex')).toMatchObject({ status: 'closed', volume: 0.2 });
+    expect(copiesOn(w, 'apex').map((r) => [r.ticket, r.lots])).toEqual([[landed, 0.1]]);
+    const link = w.engine.runtime.ledger.ofMasterOnFollower(w.ids.master, ticket, w.ids.apex).find((l) => l.status === 'open');
+    expect([link?.followerTicket, link?.volume, link?.masterVolume]).toEqual([landed, 0.1, 0.1]);
+    const again = await w.engine.control.reconcile({ apply: true });
+    expect(again.followers.flatMap((f) => f.actions)).toEqual([]);
+  }, 20_000);
 });
