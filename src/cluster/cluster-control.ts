@@ -6,8 +6,10 @@
 import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import { RejectedError } from '../domain/errors.js';
-import type { CloseAllResult, ClusterStatusView, ControlApi, StatusView } from '../engine/control-types.js';
+import type { AccountView, CloseAllResult, ClusterStatusView, ControlApi, PositionView, RiskBudgetView, SizingPreviewRow, StatusView } from '../engine/control-types.js';
 import type { ReconcileReport } from '../engine/events.js';
+import type { FollowerCaches } from './follower-caches.js';
+import type { FollowerView } from './follower-views.js';
 import type { ClusterKeys } from './keys.js';
 import type { CommandReply, PartitionCommand } from './partition-commands.js';
 import { partitionOf } from './partitioning.js';
@@ -23,6 +25,10 @@ export interface ClusterControlDeps {
   cluster: () => ClusterStatusView;
   /** How long a forwarded command may take before the caller is told it has no answer. */
   commandTimeoutMs: number;
+  /** The control process's follower caches: started for the views that read a follower's rows or symbols. */
+  caches: FollowerCaches;
+  /** The followers as their partitions' owners published them (stream up, open copies). */
+  followerViews: () => ReadonlyMap<string, FollowerView>;
 }
 
 type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
@@ -63,7 +69,32 @@ export function createClusterControl(deps: ClusterControlDeps): ControlApi {
       return (await forward(deps, partitionOf(followerId, deps.partitions()), { op: 'closeAll', followerId })) as CloseAllResult;
     },
     status(): StatusView {
-      return { ...inner.status(), cluster: deps.cluster() };
+      const view = inner.status();
+      const owners = deps.followerViews();
+      // The control process streams no follower: the owner's stream and ledger say what /status shows.
+      const followers = view.followers.map((f) => ({ ...f, streaming: owners.get(f.id)?.streaming ?? false, openCopies: owners.get(f.id)?.openCopies ?? 0 }));
+      return { ...view, followers, cluster: deps.cluster() };
+    },
+    async listAccounts(): Promise<AccountView[]> {
+      const owners = deps.followerViews();
+      return (await inner.listAccounts()).map((a) => (a.role === 'follower' ? { ...a, streaming: owners.get(a.id)?.streaming ?? false } : a));
+    },
+    async positions(followerId): Promise<PositionView[]> {
+      const ids = followerId !== undefined ? [inner.follower(followerId).accountId] : inner.status().followers.map((f) => f.id);
+      await deps.caches.ensure(ids);
+      return inner.positions(followerId);
+    },
+    async previewSizing(followerId, sizing, lastN): Promise<SizingPreviewRow[]> {
+      await deps.caches.ensure([inner.follower(followerId).accountId]);
+      return inner.previewSizing(followerId, sizing, lastN);
+    },
+    async setSymbolMapping(followerId, from, to): Promise<Record<string, string>> {
+      await deps.caches.ensure([inner.follower(followerId).accountId]);
+      return inner.setSymbolMapping(followerId, from, to);
+    },
+    async riskBudget(followerId, patch): Promise<RiskBudgetView> {
+      await deps.caches.ensure([inner.follower(followerId).accountId]);
+      return inner.riskBudget(followerId, patch);
     },
   };
   return new Proxy(inner, {

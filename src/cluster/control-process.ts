@@ -30,11 +30,17 @@ import { readConfig, writeConfig } from './config-doc.js';
 import type { ConfigDocument } from './config-doc.js';
 import { ControlBroker } from './control-broker.js';
 import { ControlState } from './control-state.js';
+import { FollowerCaches } from './follower-caches.js';
+import { readFollowerViews } from './follower-views.js';
+import type { FollowerView } from './follower-views.js';
 import { clusterKeys } from './keys.js';
 import { Lease, leaseHolder } from './lease.js';
 import { partitionOf } from './partitioning.js';
 import { connectRedis, duplicateConnection } from './redis.js';
 import { buildVersion } from './version.js';
+
+/** A follower cache no view has used for this long is stopped (see follower-caches.ts). */
+const FOLLOWER_CACHE_IDLE_MS = 5 * 60_000;
 
 export interface ControlProcessOptions {
   /** Called when the lease is lost while active: the process must stop (a stand-by one takes over). */
@@ -108,7 +114,7 @@ export async function startClusterControl(
     await mkdir(dataDir, { recursive: true });
     const store = await openStore({ dataDir, writeDelayMs: 200, log: log.child({ component: 'store' }) });
     cleanups.push(() => store.close());
-    const client = new FxSocketClient({ apiKey: config.apiKey, apiUrl: config.apiUrl, insecureTls: config.insecureTls });
+    const client = new FxSocketClient({ apiKey: config.apiKey, apiUrl: config.apiUrl, insecureTls: config.insecureTls, userAgent: `fxmirror/${version} (control)` });
     cleanups.push(() => client.close());
     const state = new ControlState({ redis, keys, lease, writer: version, log }, doc);
     const engine = createEngine({
@@ -119,16 +125,25 @@ export async function startClusterControl(
       options: engineOptionsFrom(config),
     });
     const runtime = engine.runtime;
-    // The engine is not started: it copies nothing here. Only its caches are filled, for the control API's views.
+    // The engine is not started: it copies nothing here. Its follower caches are started on demand, for the views.
     for (const a of await client.listAccounts()) runtime.accounts.set(a.id, a);
-    await Promise.all(state.data.followers.map((f) => runtime.startFollower(f.accountId).catch((e: unknown) => log.warn({ followerId: f.accountId, err: String(e) }, 'follower cache not started'))));
     await Promise.all(state.data.masters.map((m) => runtime.startMaster(m.accountId)));
+    const caches = new FollowerCaches({
+      runtime,
+      isFollower: (accountId) => state.data.followers.some((f) => f.accountId === accountId),
+      idleMs: FOLLOWER_CACHE_IDLE_MS,
+      now: Date.now,
+      log,
+    });
+    const sweepTimer = setInterval(() => void caches.sweep(), FOLLOWER_CACHE_IDLE_MS / 4);
     cleanups.push(async () => {
+      clearInterval(sweepTimer);
       for (const id of [...runtime.followers.keys()]) await runtime.stopFollower(id);
       for (const id of [...runtime.masters.keys()]) await runtime.stopMaster(id);
     });
 
     let clusterView: ClusterStatusView = { partitions: state.partitions, configVersion: state.version, unowned: [], workers: [], streamLag: [], deadLetters: 0 };
+    let followerViews: ReadonlyMap<string, FollowerView> = new Map();
     const refresh = async () => {
       clusterView = await readClusterStatus(redis, keys, {
         partitions: state.partitions,
@@ -137,6 +152,8 @@ export async function startClusterControl(
         leaseMs: cluster.leaseMs,
         now: Date.now(),
       });
+      const owned = new Set(clusterView.workers.filter((w) => w.heartbeatAgeMs < cluster.leaseMs).flatMap((w) => w.partitions.map((p) => p.partition)));
+      followerViews = await readFollowerViews(redis, keys.followerViews, (followerId) => partitionOf(followerId, state.partitions), owned);
     };
     await refresh().catch(() => undefined);
     const statusTimer = setInterval(() => void refresh().catch(() => undefined), 1_000);
@@ -199,6 +216,8 @@ export async function startClusterControl(
       activePartitions: () => [...new Set(state.data.followers.map((f) => partitionOf(f.accountId, state.partitions)))].sort((a, b) => a - b),
       cluster: () => clusterView,
       commandTimeoutMs: 60_000,
+      caches,
+      followerViews: () => followerViews,
     });
     const controlEngine: Engine = { ...engine, control, events: { subscribe: (l) => bus.subscribe(l) }, start: async () => undefined, stop: async () => undefined };
     const secrets = [config.apiKey, config.botToken].filter((s): s is string => typeof s === 'string' && s.length > 0);

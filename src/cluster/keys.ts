@@ -12,6 +12,8 @@ export interface ClusterKeys {
   users: string;
   /** Worker registry: a hash of worker id → heartbeat JSON. */
   workers: string;
+  /** Followers as their partitions' owners see them: a hash of follower id → view JSON (follower-views.ts). */
+  followerViews: string;
   /** The master feed's lease: one relay per master. */
   feedLease(masterId: string): string;
   /** The master's event stream (XADD by the feed's lease holder, read by every partition through its group). */
@@ -42,6 +44,7 @@ export function clusterKeys(prefix = 'fxm'): ClusterKeys {
     config: `${p}:config`,
     users: `${p}:users`,
     workers: `${p}:workers`,
+    followerViews: `${p}:follower-views`,
     feedLease: (m) => `${p}:lease:feed:{m:${m}}`,
     masterStream: (m) => `${p}:stream:{m:${m}}`,
     partitionLease: (n) => `${p}:lease:{p:${n}}`,

@@ -17,6 +17,8 @@ import type { BrokerPort, Clock, Logger } from '../engine/ports.js';
 import type { ClusterConfig } from './config.js';
 import { readConfig, readConfigVersion } from './config-doc.js';
 import type { ConfigDocument } from './config-doc.js';
+import { FollowerViewPublisher } from './follower-views.js';
+import type { FollowerViewSource } from './follower-views.js';
 import { clusterKeys } from './keys.js';
 import type { ClusterKeys } from './keys.js';
 import { Lease } from './lease.js';
@@ -67,10 +69,12 @@ export class ClusterWorker {
   private stopped = false;
   private refused: string | null = null;
   private readonly startedAt = Date.now();
+  private readonly views: FollowerViewPublisher;
 
   constructor(private readonly deps: WorkerDeps) {
     this.keys = clusterKeys(deps.cluster.prefix);
     this.id = workerName(deps.cluster);
+    this.views = new FollowerViewPublisher(deps.redis, this.keys.followerViews);
   }
 
   private get timing() {
@@ -120,6 +124,7 @@ export class ClusterWorker {
       await this.balancePartitions(live);
       await this.balanceFeeds(live);
       await pruneHeartbeats(this.deps.redis, this.keys.workers, beats, now, this.deps.cluster.leaseMs * 20);
+      await this.publishViews();
     } catch (error) {
       this.deps.log.warn({ worker: this.id, err: String(error) }, 'worker tick failed (Redis unreachable?); leases are kept only until their deadline');
     } finally {
@@ -200,6 +205,17 @@ export class ClusterWorker {
       copyLagMs: this.copyLag(),
     };
     await writeHeartbeat(this.deps.redis, this.keys.workers, hb);
+  }
+
+  /** The owned followers' views for the control process (follower-views.ts); a failed write waits for the next tick. */
+  private async publishViews(): Promise<void> {
+    const sources: FollowerViewSource[] = [];
+    for (const h of this.partitions.values()) {
+      const runtime = h.value.runtime;
+      if (!runtime || h.lease.token === null) continue;
+      sources.push({ partition: h.value.partition, followers: runtime.followers, openCopies: (id) => openCopies(runtime.ledger.ofFollower(id)) });
+    }
+    await this.views.publish(sources).catch((error: unknown) => this.deps.log.debug({ worker: this.id, err: String(error) }, 'follower views not published'));
   }
 
   private copyLag(): { p50: number | null; p99: number | null } {
@@ -300,4 +316,10 @@ function fnvIndex(id: string): number {
   let h = 0;
   for (let i = 0; i < id.length; i++) h = (h * 31 + id.charCodeAt(i)) >>> 0;
   return h;
+}
+
+function openCopies(links: readonly { status: string }[]): number {
+  let n = 0;
+  for (const l of links) if (l.status === 'open') n++;
+  return n;
 }

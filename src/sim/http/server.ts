@@ -44,7 +44,7 @@ function refuse(socket: Duplex, status: number, reason: string): void {
 export function handleUpgrade(sim: Simulator, req: IncomingMessage, socket: Duplex, head: Buffer): void {
   socket.on('error', () => socket.destroy());
   const { path, query } = splitUrl(req.url);
-  sim.emitRequest('GET', 'WS upgrade', 101);
+  sim.emitRequest('GET', 'WS upgrade', 101, req.headers['user-agent']);
   const m = WS_PATH.exec(path);
   const t = m ? sim.terminals.get(m[2] as string) : undefined;
   if (!m || !t || t.account.platform !== m[1] || !t.reachable(sim.clock.now())) return refuse(socket, 404, 'Not Found');

@@ -50,6 +50,8 @@ let redis: Redis;
 let sim: Sim;
 const procs: Proc[] = [];
 const orderRequests: { ua: string; at: number; route: string }[] = [];
+/** User agents of the terminal stream connections opened at the simulator. */
+const streamUpgrades: string[] = [];
 const keys = clusterKeys('fxt');
 
 function start(name: string, role: 'control' | 'worker', extraEnv: Record<string, string> = {}): Proc {
@@ -169,6 +171,7 @@ beforeAll(async () => {
   for (const n of EXTRA) sim.addAccount({ nickname: n, broker: 'Apex Trading', name: n, currency: 'USD', balance: 5_000, leverage: 500, marginMode: 'Hedging' });
   sim.events.on('request', (e: RequestEvent) => {
     if (e.method === 'POST' && (e.route.includes('orders') || e.route.includes('Order'))) orderRequests.push({ ua: e.userAgent, at: Date.now(), route: e.route });
+    if (e.route === 'WS upgrade') streamUpgrades.push(e.userAgent);
   });
   const master = sim.account('master').id;
   await redis.set(
@@ -220,6 +223,25 @@ describe('cluster mode', () => {
     await waitFor(() => allCopied(tickets), 'copies on every follower');
     expect(duplicates(tickets)).toEqual([]);
   }, 30_000);
+
+  it('the control process streams no follower: /status shows what the owners publish, /positions starts the one cache it needs', async () => {
+    const control = proc('control');
+    const controlStreams = () => streamUpgrades.filter((ua) => ua.endsWith('(control)')).length;
+    expect(controlStreams()).toBe(0);
+    // Every follower holds one copy: the owners' ledgers say so in /status, and their streams are up.
+    await waitFor(async () => {
+      const from = control.out.length;
+      control.child.stdin?.write('/status\n');
+      await sleep(400);
+      const lines = control.out.slice(from);
+      return followers().every((n) => lines.some((l) => l.includes(n) && l.includes('🟢') && l.includes('· 1 open copies')));
+    }, 'every follower with its open copy in /status', 20_000);
+    expect(controlStreams()).toBe(0);
+    const from = control.out.length;
+    control.child.stdin?.write('/positions apex-follower\n');
+    await waitFor(() => control.out.slice(from).some((l) => l.includes('EURUSD')), 'the copy in /positions');
+    expect(controlStreams()).toBe(1);
+  }, 40_000);
 
   it('a worker SIGKILLed right after a master event: its partitions move, nothing lost, nothing doubled', async () => {
     const w1 = procs.find((p) => p.name === 'w1');
