@@ -1,7 +1,8 @@
 /**
  * The control API in cluster mode: everything the single-process control API does (same validation, same refusals,
  * same replies), over the control process's engine, except what sends orders. Reconcile and close-all are forwarded
- * to the worker that owns the follower's partition (one writer per follower), and /status gains the cluster view.
+ * to the worker that owns the follower's partition (one writer per follower), and so are /positions and /risk, whose
+ * facts (the ledger, the day's mark) live there. /status gains the cluster view and the owners' follower views.
  */
 import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
@@ -31,18 +32,28 @@ export interface ClusterControlDeps {
   followerViews: () => ReadonlyMap<string, FollowerView>;
 }
 
+/** How long a view waits for the owner's answer. */
+const VIEW_TIMEOUT_MS = 15_000;
+
 type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
+
+/** Views change nothing, so a caller waits less for one, and may simply ask again. */
+const VIEWS = new Set<PartitionCommand['op']>(['positions', 'riskBudget']);
 
 async function forward(deps: ClusterControlDeps, partition: number, command: DistributiveOmit<PartitionCommand, 'id'>): Promise<unknown> {
   const id = randomUUID();
   const replies = duplicateConnection(deps.redis);
+  const view = VIEWS.has(command.op);
+  const timeoutS = Math.max(1, Math.ceil((view ? Math.min(deps.commandTimeoutMs, VIEW_TIMEOUT_MS) : deps.commandTimeoutMs) / 1000));
   try {
     await deps.redis.lpush(deps.keys.commands(partition), JSON.stringify({ ...command, id }));
-    const got = await replies.blpop(deps.keys.reply(id), Math.max(1, Math.ceil(deps.commandTimeoutMs / 1000)));
+    const got = await replies.blpop(deps.keys.reply(id), timeoutS);
     if (got === null) {
       throw new RejectedError(
         'worker_no_answer',
-        `No worker answered for partition ${partition} within ${Math.round(deps.commandTimeoutMs / 1000)} s (starting, or gone). Whether it ran is unknown: check /positions and /status before trying again.`,
+        view
+          ? `No worker answered for partition ${partition} within ${timeoutS} s (starting, or gone). Try again shortly; /status shows who owns it.`
+          : `No worker answered for partition ${partition} within ${timeoutS} s (starting, or gone). Whether it ran is unknown: check /positions and /status before trying again.`,
       );
     }
     const reply = JSON.parse(got[1]) as CommandReply;
@@ -80,9 +91,14 @@ export function createClusterControl(deps: ClusterControlDeps): ControlApi {
       return (await inner.listAccounts()).map((a) => (a.role === 'follower' ? { ...a, streaming: owners.get(a.id)?.streaming ?? false } : a));
     },
     async positions(followerId): Promise<PositionView[]> {
-      const ids = followerId !== undefined ? [inner.follower(followerId).accountId] : inner.status().followers.map((f) => f.id);
-      await deps.caches.ensure(ids);
-      return inner.positions(followerId);
+      if (followerId !== undefined) {
+        inner.follower(followerId);
+        return (await forward(deps, partitionOf(followerId, deps.partitions()), { op: 'positions', followerId })) as PositionView[];
+      }
+      const lists = (await Promise.all(deps.activePartitions().map((p) => forward(deps, p, { op: 'positions' })))) as PositionView[][];
+      // In the configuration's follower order, as the single process lists them.
+      const order = new Map(inner.status().followers.map((f, i) => [f.id, i] as const));
+      return lists.flat().sort((a, b) => (order.get(a.followerId) ?? 0) - (order.get(b.followerId) ?? 0));
     },
     async previewSizing(followerId, sizing, lastN): Promise<SizingPreviewRow[]> {
       await deps.caches.ensure([inner.follower(followerId).accountId]);
@@ -93,8 +109,9 @@ export function createClusterControl(deps: ClusterControlDeps): ControlApi {
       return inner.setSymbolMapping(followerId, from, to);
     },
     async riskBudget(followerId, patch): Promise<RiskBudgetView> {
-      await deps.caches.ensure([inner.follower(followerId).accountId]);
-      return inner.riskBudget(followerId, patch);
+      // The settings as this process has them: the owner may apply a change just made up to a second later.
+      const risk = { ...inner.follower(followerId).risk, ...(patch ?? {}) };
+      return (await forward(deps, partitionOf(followerId, deps.partitions()), { op: 'riskBudget', followerId, patch: risk })) as RiskBudgetView;
     },
   };
   return new Proxy(inner, {

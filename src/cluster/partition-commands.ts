@@ -1,12 +1,15 @@
 /**
  * Control API calls that send orders (reconcile, close all) run on the worker that owns the follower's partition,
- * never in the control process: one writer per follower. The control process pushes a command onto the partition's
+ * never in the control process: one writer per follower. So do the views whose facts live there: a follower's rows
+ * with the master position each copies (the owner's ledger) and its daily risk budget (the owner's day mark and
+ * open copies). The control process pushes a command onto the partition's
  * list; the owner pops it, runs it through its engine's control API, and pushes the reply where the caller waits.
  * A command whose owner dies before answering times out at the caller, which says so: it is not retried blindly.
  */
 import type { Redis } from 'ioredis';
 import { z } from 'zod';
 import { FxmirrorError } from '../domain/errors.js';
+import type { RiskLimits } from '../domain/config.js';
 import type { ControlApi } from '../engine/control-types.js';
 import type { Logger } from '../engine/ports.js';
 import type { Lease } from './lease.js';
@@ -14,6 +17,9 @@ import type { Lease } from './lease.js';
 export const commandSchema = z.discriminatedUnion('op', [
   z.strictObject({ id: z.string().min(1), op: z.literal('reconcile'), followerId: z.string().optional(), apply: z.boolean() }),
   z.strictObject({ id: z.string().min(1), op: z.literal('closeAll'), followerId: z.string() }),
+  z.strictObject({ id: z.string().min(1), op: z.literal('positions'), followerId: z.string().optional() }),
+  // The patch is validated where it is used, by the owner's control API, exactly as /risk validates it.
+  z.strictObject({ id: z.string().min(1), op: z.literal('riskBudget'), followerId: z.string(), patch: z.record(z.string(), z.unknown()) }),
 ]);
 export type PartitionCommand = z.infer<typeof commandSchema>;
 
@@ -73,6 +79,10 @@ export class PartitionCommands {
           return { ok: true, value: await this.deps.control.reconcile({ ...(command.followerId === undefined ? {} : { followerId: command.followerId }), apply: command.apply }) };
         case 'closeAll':
           return { ok: true, value: await this.deps.control.closeAll(command.followerId) };
+        case 'positions':
+          return { ok: true, value: await this.deps.control.positions(command.followerId) };
+        case 'riskBudget':
+          return { ok: true, value: await this.deps.control.riskBudget(command.followerId, command.patch as Partial<RiskLimits>) };
       }
     } catch (error) {
       if (error instanceof FxmirrorError) return { ok: false, code: error.code, message: error.message };

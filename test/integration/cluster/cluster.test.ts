@@ -224,7 +224,7 @@ describe('cluster mode', () => {
     expect(duplicates(tickets)).toEqual([]);
   }, 30_000);
 
-  it('the control process streams no follower: /status shows what the owners publish, /positions starts the one cache it needs', async () => {
+  it('the control process streams no follower: /status and /positions come from the owners, a symbol check starts the one cache it needs', async () => {
     const control = proc('control');
     const controlStreams = () => streamUpgrades.filter((ua) => ua.endsWith('(control)')).length;
     expect(controlStreams()).toBe(0);
@@ -237,9 +237,23 @@ describe('cluster mode', () => {
       return followers().every((n) => lines.some((l) => l.includes(n) && l.includes('🟢') && l.includes('· 1 open copies')));
     }, 'every follower with its open copy in /status', 20_000);
     expect(controlStreams()).toBe(0);
-    const from = control.out.length;
+    // The owner answers /positions from its cache and ledger: the row names the master position it copies.
+    let from = control.out.length;
     control.child.stdin?.write('/positions apex-follower\n');
-    await waitFor(() => control.out.slice(from).some((l) => l.includes('EURUSD')), 'the copy in /positions');
+    await waitFor(() => control.out.slice(from).some((l) => l.includes('EURUSD') && l.includes(`copy of #${tickets[0]}`)), 'the copy in /positions');
+    // /risk's budget too: the owner's ledger holds the open copy (the netting follower, left out of the copy checks,
+    // takes the limit so the others copy on without a stop loss), and the budget is of the limit just set.
+    from = control.out.length;
+    control.child.stdin?.write('/risk raw-follower dailyloss 1000\n');
+    await waitFor(() => {
+      const lines = control.out.slice(from);
+      return lines.some((l) => l.includes('Daily risk budget (limit 1,000.00')) && lines.some((l) => /open copy #\d+ EURUSD\.raw \(0\.10 lots\) has no SL/.test(l));
+    }, 'the risk budget');
+    expect(controlStreams()).toBe(0);
+    // A symbol mapping is checked against the follower's symbol list: that follower's cache starts, and only it.
+    from = control.out.length;
+    control.child.stdin?.write('/map apex-follower XAUUSD NOSUCHSYM\n');
+    await waitFor(() => control.out.slice(from).some((l) => l.includes("has no symbol 'NOSUCHSYM'")), 'the mapping refused');
     expect(controlStreams()).toBe(1);
   }, 40_000);
 
