@@ -222,7 +222,17 @@ export class Notifier {
         const legs = event.legs.filter((l) => owns(l.followerId));
         if (legs.length === 0) return null;
         const problem = legs.some((l: LegOutcome) => classifyLeg(l) === 'problem');
-        return { kind: problem ? 'rejections' : 'copies', text: formatCopied(event, legs), loud: problem, routine: !problem };
+        const text = formatCopied(event, legs);
+        if (event.message === undefined) return { kind: problem ? 'rejections' : 'copies', text, loud: problem, routine: !problem };
+        const key = `copied:${event.message.key}`;
+        if (event.message.posted === 0) return { kind: problem ? 'rejections' : 'copies', text, loud: problem, routine: !problem, ref: { key, op: 'create', whenLong: text } };
+        // Late legs (cluster mode): the event's message is edited to show them all. An edit makes no sound, so late
+        // legs with a problem come as a message of their own, as they do when the edit would not fit.
+        const fresh = event.legs.slice(event.message.posted).filter((l) => owns(l.followerId));
+        if (fresh.length === 0) return null;
+        const freshText = formatCopied(event, fresh);
+        if (fresh.some((l) => classifyLeg(l) === 'problem')) return { kind: 'rejections', text: freshText, loud: true, routine: false };
+        return { kind: 'copies', text, loud: false, routine: false, ref: { key, op: 'edit', whenLong: freshText } };
       }
       case 'leg_resolved': {
         if (!owns(event.leg.followerId)) return null;

@@ -34,7 +34,7 @@ export interface OutboxMessage {
    * Create-or-edit: `create` remembers the sent message under `key`; `edit` edits that message (or merges into it
    * while it is still queued, or sends a new message when it is unknown).
    */
-  ref?: { key: string; op: 'create' | 'edit' };
+  ref?: OutboxRef;
   keyboard?: InlineKeyboardMarkup;
   /** A photo (PNG bytes): sent with sendPhoto and `text` as its caption (cut to 1024 characters, never split). */
   photo?: OutboxPhoto;
@@ -44,6 +44,17 @@ export interface OutboxMessage {
 export interface OutboxPhoto {
   bytes: Uint8Array;
   filename: string;
+}
+
+/**
+ * Create-or-edit of one remembered message. A message is edited only while it fits in one message: with `whenLong`,
+ * a text over the limit is sent instead as `whenLong`, split like any message and not remembered (for a create, the
+ * text itself; for an edit, what is new since the message was posted).
+ */
+export interface OutboxRef {
+  key: string;
+  op: 'create' | 'edit';
+  whenLong?: string;
 }
 
 /** Telegram's caption limit for a photo. */
@@ -109,7 +120,7 @@ interface Job {
   silent: boolean;
   routine: boolean;
   kind: string;
-  ref?: { key: string; op: 'create' | 'edit' };
+  ref?: OutboxRef;
   keyboard?: InlineKeyboardMarkup;
   photo?: OutboxPhoto;
   /** Counted as one message in collapse counts (the first chunk of a split message). */
@@ -172,6 +183,11 @@ export class Outbox {
       this.#stats.failed += 1;
       this.#log.warn({ chatId: message.chatId, kind: message.kind }, 'outbox stopped: message not sent');
       return;
+    }
+    const long = message.ref?.whenLong;
+    if (long !== undefined && message.photo === undefined && message.text.length > this.#limit) {
+      const { ref: _ref, ...rest } = message;
+      message = { ...rest, text: long };
     }
     const chat = this.#chat(message.chatId);
     if (message.ref?.op === 'edit') {

@@ -1,7 +1,8 @@
 /**
  * One chat message per master event, although its legs come from several partitions: `copied` events with the same
  * master and event id are merged, waiting at most `waitMs` for the partitions expected to have legs in it. Legs that
- * arrive later go out as a follow-up for the same event (marked `late`), never dropped. Connection alerts that every
+ * arrive later go out again with every leg so far (`message.posted` = how many were posted before), so the chat edits
+ * the first message, never dropped. Connection alerts that every
  * partition reading a master raises for the same outage are reported once. No timers of its own: the caller ticks it.
  */
 import type { CopierEvent } from '../engine/events.js';
@@ -33,6 +34,8 @@ export class AlertAggregator {
   private readonly open = new Map<string, Open>();
   /** Keys of events emitted recently, to route late legs to a follow-up and to drop duplicate connection alerts. */
   private readonly recent = new Map<string, number>();
+  /** The posted `copied` events (the legs so far), for late partitions' legs. */
+  private readonly posted = new Map<string, Copied>();
 
   constructor(
     private readonly opts: {
@@ -50,9 +53,11 @@ export class AlertAggregator {
       const key = `copied:${event.masterId}:${event.event.eventId}`;
       const o = this.open.get(key);
       if (o === undefined) {
-        if (this.recent.has(key)) {
-          // A late partition: its legs are a follow-up to the message already sent.
-          const late: Copied = { ...event, legs: event.legs };
+        const sent = this.posted.get(key);
+        if (sent !== undefined) {
+          // A late partition: the message already posted is brought up to every leg so far.
+          const late: Copied = { ...sent, legs: [...sent.legs, ...event.legs], elapsedMs: Math.max(sent.elapsedMs, event.elapsedMs), message: { key, posted: sent.legs.length } };
+          this.posted.set(key, late);
           return [{ event: late, entries: [entryId], key: `${key}:late:${partition}`, show: true }];
         }
         this.open.set(key, {
@@ -95,10 +100,16 @@ export class AlertAggregator {
       if (!complete && now - o.openedAt < this.opts.waitMs) continue;
       this.open.delete(key);
       this.recent.set(key, now);
-      out.push({ event: { ...o.first, legs: o.legs, elapsedMs: o.elapsedMs }, entries: o.entries, key, show: true });
+      const event: Copied = { ...o.first, legs: o.legs, elapsedMs: o.elapsedMs, message: { key, posted: 0 } };
+      this.posted.set(key, event);
+      out.push({ event, entries: o.entries, key, show: true });
     }
     const memory = this.opts.memoryMs ?? 10 * 60_000;
-    for (const [k, at] of this.recent) if (now - at > memory) this.recent.delete(k);
+    for (const [k, at] of this.recent) {
+      if (now - at <= memory) continue;
+      this.recent.delete(k);
+      this.posted.delete(k);
+    }
     return out;
   }
 

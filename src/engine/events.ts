@@ -60,6 +60,12 @@ export type CopierEvent =
       legs: LegOutcome[];
       /** From the master event being seen to the last leg's answer. */
       elapsedMs: number;
+      /**
+       * Set where the legs come from several processes (cluster mode): the key of this master event's one message,
+       * and how many of `legs` were posted before. 0 = the first post; more = late legs, and `legs` holds them all,
+       * so the message can be edited to show every follower's outcome.
+       */
+      message?: { key: string; posted: number };
     }
   /** A leg that was queued or unknown reached its final outcome later. */
   | { type: 'leg_resolved'; at: number; masterId: string; masterName: string; eventId: string; leg: LegOutcome; was: 'queued' | 'unknown' }

@@ -250,6 +250,12 @@ describe('cluster mode', () => {
       return lines.some((l) => l.includes('Daily risk budget (limit 1,000.00')) && lines.some((l) => /open copy #\d+ EURUSD\.raw \(0\.10 lots\) has no SL/.test(l));
     }, 'the risk budget');
     expect(controlStreams()).toBe(0);
+    // Off again (a loosening: confirmed with the first choice), so the later events' messages carry no skips.
+    from = control.out.length;
+    control.child.stdin?.write('/risk raw-follower dailyloss off\n');
+    await waitFor(() => control.out.slice(from).some((l) => l.startsWith('[1]')), 'the confirmation');
+    control.child.stdin?.write('1\n');
+    await waitFor(() => control.out.slice(from).some((l) => l.includes('Risk limits of raw-follower') && l.startsWith('✅')), 'the limit off');
     // A symbol mapping is checked against the follower's symbol list: that follower's cache starts, and only it.
     from = control.out.length;
     control.child.stdin?.write('/map apex-follower XAUUSD NOSUCHSYM\n');
@@ -325,6 +331,41 @@ describe('cluster mode', () => {
     await copiedOnce(tickets, 'copies by the new owners');
   }, 120_000);
 
+  it('a partition whose legs come after the wait: the event’s one message is edited to show every outcome', async () => {
+    await waitFor(() => settled(['w1', 'w2', 'w3']), 'partitions settled', 40_000);
+    const control = proc('control');
+    const from = control.out.length;
+    // Slower than FXMIRROR_AGGREGATE_MS: the message goes out without that partition's legs, which come later.
+    const slow = sim.account('mt4-follower');
+    slow.faults.set({ latencyMs: 4_000 });
+    let ticket: number;
+    try {
+      ticket = open();
+      await waitFor(() => allCopied(tickets), 'every copy, the slow one too', 30_000);
+    } finally {
+      slow.faults.clear();
+    }
+    const lines = () => control.out.slice(from);
+    const bodyAt = (i: number) => {
+      const end = lines().findIndex((l, j) => j > i && l.includes('⏱'));
+      return lines().slice(i, end).join('\n');
+    };
+    // The chat line above the event's first line (the transcript may put a blank line between).
+    const headerOf = (i: number) => {
+      let j = i - 1;
+      while (j > 0 && (lines()[j] ?? '').trim() === '') j--;
+      return lines()[j] ?? '';
+    };
+    await waitFor(() => lines().some((l, i) => l.includes(`open #${ticket}`) && headerOf(i).startsWith('── bot edited #')), 'the edited message', 20_000);
+    const first = lines().findIndex((l, i) => l.includes(`open #${ticket}`) && headerOf(i).startsWith('── bot') && !headerOf(i).startsWith('── bot edited'));
+    const edited = lines().findIndex((l, i) => l.includes(`open #${ticket}`) && headerOf(i).startsWith('── bot edited #'));
+    expect(first).toBeGreaterThanOrEqual(0);
+    expect(bodyAt(first)).not.toContain('mt4-follower:');
+    for (const name of [...followers(), 'raw-follower']) expect(bodyAt(edited)).toContain(`${name}:`);
+    // Edited, not posted again: one new message for the event, and one edit per late partition.
+    expect(lines().filter((l, i) => l.includes(`open #${ticket}`) && !headerOf(i).startsWith('── bot edited'))).toHaveLength(1);
+  }, 60_000);
+
   it('the active control process SIGKILLed while it aggregates an event: the stand-by posts every outcome once', async () => {
     await waitFor(() => settled(['w1', 'w2', 'w3']), 'partitions settled', 40_000);
     const control = proc('control');
@@ -384,7 +425,8 @@ describe('cluster mode', () => {
     const line = old.out.find((l) => l.includes('takes no partitions')) ?? '';
     expect(line).toContain('0.0.1-old');
     expect(line).toContain(buildVersion());
-    const beat = (await readHeartbeats(redis, keys.workers)).find((b) => b.id === 'w-old');
+    // Its heartbeat follows the refusal in the same tick: wait for it rather than race it.
+    const beat = await waitFor(async () => (await readHeartbeats(redis, keys.workers)).find((b) => b.id === 'w-old'), 'the old worker’s heartbeat', 10_000);
     expect(beat?.partitions).toEqual([]);
     old.child.kill('SIGKILL');
   }, 40_000);

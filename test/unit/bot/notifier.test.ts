@@ -61,6 +61,29 @@ describe('notifier', () => {
     expect(to(batch, VIEWER)).toHaveLength(1);
   });
 
+  it('late legs (cluster) edit the event’s message with every leg; a late problem is a loud message of its own', () => {
+    const { send } = setup();
+    const a = leg({ followerId: 'fa', followerName: 'A' });
+    const b = leg({ followerId: 'fb', followerName: 'B' });
+    const first = to(send(copied([a], { message: { key: 'm1:d1', posted: 0 } })), ADMIN);
+    expect(first.map((m) => m.ref)).toEqual([{ key: 'copied:m1:d1', op: 'create', whenLong: first[0]?.text }]);
+    const late = send(copied([a, b], { message: { key: 'm1:d1', posted: 1 } }));
+    const admin = to(late, ADMIN)[0];
+    expect(admin).toMatchObject({ silent: true, kind: 'copies', ref: { key: 'copied:m1:d1', op: 'edit' } });
+    expect(admin?.text).toContain('<b>A</b>');
+    expect(admin?.text).toContain('<b>B</b>');
+    expect(admin?.ref?.whenLong).toContain('<b>B</b>');
+    expect(admin?.ref?.whenLong).not.toContain('<b>A</b>');
+    // Nothing new for A's owner: no message.
+    expect(to(late, OWNER_A)).toHaveLength(0);
+    expect(to(late, OWNER_B)[0]?.text).toContain('<b>B</b>');
+    const rejected = leg({ followerId: 'fb', followerName: 'B', status: 'rejected', retcode: 10019, reason: 'no_money' });
+    const problem = to(send(copied([a, rejected], { message: { key: 'm1:d2', posted: 1 } })), ADMIN)[0];
+    expect(problem).toMatchObject({ silent: false, kind: 'rejections' });
+    expect(problem?.ref).toBeUndefined();
+    expect(problem?.text).not.toContain('<b>A</b>');
+  });
+
   it('owners get only their own legs and nothing about others', () => {
     const { send } = setup();
     const batch = send(copied([leg({ followerId: 'fa', followerName: 'A' }), leg({ followerId: 'fb', followerName: 'B' })]));

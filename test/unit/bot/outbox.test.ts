@@ -122,4 +122,28 @@ describe('outbox', () => {
     expect(textsTo(s, 2).slice(-1)).toEqual(['restored']);
     expect(o.stats().edited).toBe(1);
   });
+
+  it('edits a remembered message only while the text fits: over the limit it sends `whenLong` instead, split', async () => {
+    const { server: s, outbox: o } = await setup({ textLimit: 40 });
+    o.enqueue({ ...msg(1, 'event: a', { routine: false }), ref: { key: 'copied:e1', op: 'create', whenLong: 'event: a' } });
+    expect(await o.flush(5000)).toBe(true);
+    o.enqueue({ ...msg(1, 'event: a, b', { routine: false }), ref: { key: 'copied:e1', op: 'edit', whenLong: 'b' } });
+    expect(await o.flush(5000)).toBe(true);
+    expect(s.delivered('editMessageText').map((r) => r.body.text)).toEqual(['event: a, b']);
+    // The whole text no longer fits in one message: what is new comes as a message of its own, the first stays.
+    const all = `event: a, b, ${'c'.repeat(40)}`;
+    o.enqueue({ ...msg(1, all, { routine: false }), ref: { key: 'copied:e1', op: 'edit', whenLong: `late: ${'c'.repeat(40)}` } });
+    expect(await o.flush(5000)).toBe(true);
+    expect(s.delivered('editMessageText')).toHaveLength(1);
+    expect(textsTo(s, 1).slice(1).join('')).toBe(`late: ${'c'.repeat(40)}`);
+    // A create too long for one message is split like any message and not remembered: a later edit is a new message.
+    const long = `first ${'d'.repeat(60)}`;
+    o.enqueue({ ...msg(2, long, { routine: false }), ref: { key: 'copied:e2', op: 'create', whenLong: long } });
+    o.enqueue({ ...msg(2, 'short', { routine: false }), ref: { key: 'copied:e2', op: 'edit', whenLong: 'short' } });
+    expect(await o.flush(5000)).toBe(true);
+    const two = textsTo(s, 2);
+    expect(two.slice(0, -1).join('').replace(/\n/g, '')).toBe(long);
+    expect(two.at(-1)).toBe('short');
+    expect(s.delivered('editMessageText')).toHaveLength(1);
+  });
 });

@@ -29,16 +29,22 @@ describe('alert aggregation', () => {
     expect(out[0]?.entries).toEqual(['1-0', '1-1', '1-2']);
   });
 
-  it('waits at most waitMs, and a late partition’s legs follow as their own message', () => {
-    const agg = new AlertAggregator({ waitMs: 300, expectedPartitions: () => new Set([0, 1]) });
+  it('waits at most waitMs; a late partition’s legs come again with every leg so far, to edit the message', () => {
+    const agg = new AlertAggregator({ waitMs: 300, expectedPartitions: () => new Set([0, 1, 2]) });
     agg.add('1-0', 0, copied('d2', ['a']), 0);
     expect(agg.due(299)).toEqual([]);
     const first = agg.due(300);
     expect(first).toHaveLength(1);
+    const f = first[0]?.event;
+    expect(f?.type === 'copied' && f.message).toEqual({ key: 'copied:m:d2', posted: 0 });
     const late = agg.add('1-1', 1, copied('d2', ['b']), 900);
     expect(late).toHaveLength(1);
     expect(late[0]?.key).toContain(':late:1');
     expect(late[0]?.show).toBe(true);
+    const l = late[0]?.event;
+    expect(l?.type === 'copied' && [l.legs.map((x) => x.followerId), l.message]).toEqual([['a', 'b'], { key: 'copied:m:d2', posted: 1 }]);
+    const later = agg.add('1-2', 2, copied('d2', ['c']), 950)[0]?.event;
+    expect(later?.type === 'copied' && [later.legs.map((x) => x.followerId), later.message]).toEqual([['a', 'b', 'c'], { key: 'copied:m:d2', posted: 2 }]);
   });
 
   it('reports one outage once although every partition reading the master saw it', () => {
