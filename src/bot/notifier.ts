@@ -223,9 +223,10 @@ export class Notifier {
         if (legs.length === 0) return null;
         const problem = legs.some((l: LegOutcome) => classifyLeg(l) === 'problem');
         const text = formatCopied(event, legs);
-        if (event.message === undefined) return { kind: problem ? 'rejections' : 'copies', text, loud: problem, routine: !problem };
+        const whole: Delivery = { kind: problem ? 'rejections' : 'copies', text, loud: problem, routine: !problem };
+        if (event.message === undefined) return whole;
         const key = `copied:${event.message.key}`;
-        if (event.message.posted === 0) return { kind: problem ? 'rejections' : 'copies', text, loud: problem, routine: !problem, ref: { key, op: 'create', whenLong: text } };
+        if (event.message.posted === 0) return { ...whole, ref: { key, op: 'create', whenLong: text } };
         // Late legs (cluster mode): the event's message is edited to show them all. An edit makes no sound, so late
         // legs with a problem come as a message of their own, as they do when the edit would not fit.
         const fresh = event.legs.slice(event.message.posted).filter((l) => owns(l.followerId));

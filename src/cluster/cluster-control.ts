@@ -26,7 +26,7 @@ export interface ClusterControlDeps {
   cluster: () => ClusterStatusView;
   /** How long a forwarded command may take before the caller is told it has no answer. */
   commandTimeoutMs: number;
-  /** The control process's follower caches: started for the views that read a follower's rows or symbols. */
+  /** The control process's follower caches: started for the views that read a follower's symbols and specs. */
   caches: FollowerCaches;
   /** The followers as their partitions' owners published them (stream up, open copies). */
   followerViews: () => ReadonlyMap<string, FollowerView>;

@@ -152,7 +152,8 @@ export async function startClusterControl(
         leaseMs: cluster.leaseMs,
         now: Date.now(),
       });
-      const owned = new Set(clusterView.workers.filter((w) => w.heartbeatAgeMs < cluster.leaseMs).flatMap((w) => w.partitions.map((p) => p.partition)));
+      const unowned = new Set(clusterView.unowned);
+      const owned = new Set(Array.from({ length: state.partitions }, (_, p) => p).filter((p) => !unowned.has(p)));
       followerViews = await readFollowerViews(redis, keys.followerViews, (followerId) => partitionOf(followerId, state.partitions), owned);
     };
     await refresh().catch(() => undefined);

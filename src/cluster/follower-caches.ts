@@ -1,9 +1,9 @@
 /**
  * The control process's follower caches, started on demand. The workers hold every follower's stream for copying;
- * the control process needs a follower's rows, symbols and specs only for a view (/positions, /risk, a sizing
- * preview, a symbol mapping check). Holding a second stream of every follower there cost the control process and
- * FxSocket a stream frame per copy per follower, on the copy path's cores, for views nobody asked for. A cache is
- * started by the first view that needs it and stopped once no view has used it for `idleMs`.
+ * the control process needs a follower's symbols and specs only for a view (a sizing preview, a symbol mapping
+ * check; /positions and /risk are answered by the owner). Holding a second stream of every follower there cost the
+ * control process and FxSocket a stream frame per copy per follower, on the copy path's cores, for views nobody asked
+ * for. A cache is started by the first view that needs it and stopped once no view has used it for `idleMs`.
  */
 import type { Logger } from 'pino';
 
@@ -65,10 +65,5 @@ export class FollowerCaches {
       this.lastUsed.delete(id);
       await this.deps.runtime.stopFollower(id).catch((error: unknown) => this.deps.log.warn({ followerId: id, err: String(error) }, 'follower cache not stopped'));
     }
-  }
-
-  /** How many caches are running (for /status and tests). */
-  get running(): number {
-    return this.deps.runtime.followers.size;
   }
 }

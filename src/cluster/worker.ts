@@ -213,7 +213,7 @@ export class ClusterWorker {
     for (const h of this.partitions.values()) {
       const runtime = h.value.runtime;
       if (!runtime || h.lease.token === null) continue;
-      sources.push({ partition: h.value.partition, followers: runtime.followers, openCopies: (id) => openCopies(runtime.ledger.ofFollower(id)) });
+      sources.push({ partition: h.value.partition, followers: runtime.followers, openCopies: (id) => runtime.ledger.openOfFollower(id).length });
     }
     await this.views.publish(sources).catch((error: unknown) => this.deps.log.debug({ worker: this.id, err: String(error) }, 'follower views not published'));
   }
@@ -316,10 +316,4 @@ function fnvIndex(id: string): number {
   let h = 0;
   for (let i = 0; i < id.length; i++) h = (h * 31 + id.charCodeAt(i)) >>> 0;
   return h;
-}
-
-function openCopies(links: readonly { status: string }[]): number {
-  let n = 0;
-  for (const l of links) if (l.status === 'open') n++;
-  return n;
 }

@@ -8,6 +8,15 @@ import { copyComment } from '../../../src/domain/tags.js';
 import { copiesOn, copiedOf, legOf, MAGIC, startWorld, waitFor } from './harness.js';
 import type { World } from './harness.js';
 
+/** The master opens 0.3 lots and a copy sent under another key lands on apex (same tag and magic), unrecorded. */
+function openWithUnrecordedCopy(w: World): { ticket: number; landed: number } {
+  const opened = w.sim.account('master').send({ symbol: 'EURUSD', operation: 'Buy', volume: 0.3 });
+  expect(opened.success).toBe(true);
+  const copy = w.sim.account('apex-follower').send({ symbol: 'EURUSDm', operation: 'Buy', volume: 0.3, comment: copyComment(w.ids.master, opened.order), magic: MAGIC });
+  expect(copy.success).toBe(true);
+  return { ticket: opened.order, landed: copy.order };
+}
+
 describe('engine: start-up replay and copies made under another key', () => {
   let world: World | undefined;
   afterEach(async () => {
@@ -24,12 +33,7 @@ describe('engine: start-up replay and copies made under another key', () => {
     await w.restart({}, async () => {
       // While the copier is down the master opens, and a copy opened under another key lands on apex (same tag and
       // magic); the copier that sent it never recorded it.
-      const opened = master.send({ symbol: 'EURUSD', operation: 'Buy', volume: 0.3 });
-      expect(opened.success).toBe(true);
-      ticket = opened.order;
-      const copy = w.sim.account('apex-follower').send({ symbol: 'EURUSDm', operation: 'Buy', volume: 0.3, comment: copyComment(w.ids.master, ticket), magic: MAGIC });
-      expect(copy.success).toBe(true);
-      landed = copy.order;
+      ({ ticket, landed } = openWithUnrecordedCopy(w));
     });
     const [replayed] = await waitFor(() => { const c = copiedOf(w, ticket, 'open'); return c.length > 0 ? c : null; }, 'the deal replayed');
     await w.engine.idle();
@@ -55,12 +59,7 @@ describe('engine: start-up replay and copies made under another key', () => {
     await w.restart({}, async () => {
       // While the copier is down: the master opens 0.3, the copy a stopped process sent lands on apex unrecorded, and
       // the master closes two thirds.
-      const opened = master.send({ symbol: 'EURUSD', operation: 'Buy', volume: 0.3 });
-      expect(opened.success).toBe(true);
-      ticket = opened.order;
-      const copy = w.sim.account('apex-follower').send({ symbol: 'EURUSDm', operation: 'Buy', volume: 0.3, comment: copyComment(w.ids.master, ticket), magic: MAGIC });
-      expect(copy.success).toBe(true);
-      landed = copy.order;
+      ({ ticket, landed } = openWithUnrecordedCopy(w));
       expect(master.close(ticket, 0.2).success).toBe(true);
     });
     await waitFor(() => (copiedOf(w, ticket, 'close').length > 0 ? true : null), 'the partial close replayed');
@@ -87,12 +86,7 @@ describe('engine: start-up replay and copies made under another key', () => {
     let landed = 0;
     // Past maxCopyAgeMs the open is not replayed at start-up (as when Redis lost it), while the close is.
     await w.restart({ maxCopyAgeMs: 4_000 }, async () => {
-      const opened = master.send({ symbol: 'EURUSD', operation: 'Buy', volume: 0.3 });
-      expect(opened.success).toBe(true);
-      ticket = opened.order;
-      const copy = w.sim.account('apex-follower').send({ symbol: 'EURUSDm', operation: 'Buy', volume: 0.3, comment: copyComment(w.ids.master, ticket), magic: MAGIC });
-      expect(copy.success).toBe(true);
-      landed = copy.order;
+      ({ ticket, landed } = openWithUnrecordedCopy(w));
       await new Promise((r) => setTimeout(r, 4_500));
       expect(master.close(ticket, 0.2).success).toBe(true);
     });

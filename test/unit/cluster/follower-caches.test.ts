@@ -37,7 +37,7 @@ describe('control process follower caches', () => {
     r.releaseAll();
     await Promise.all([a, b]);
     expect(r.starts).toEqual(['f1']);
-    expect(caches.running).toBe(1);
+    expect(r.runtime.followers.size).toBe(1);
     await caches.ensure(['f1']);
     expect(r.starts).toEqual(['f1']);
   });
