@@ -6,7 +6,7 @@ import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Logger as PinoLogger } from 'pino';
 import { EventBacklog } from './bot/event-backlog.js';
-import type { BrokerHealth, SubscribeEvents } from './bot/ports.js';
+import type { BrokerHealth, SubscribeEvents, UserDirectory } from './bot/ports.js';
 import type { Config } from './config.js';
 import { createEngine } from './engine/index.js';
 import type { Engine, EngineOptions } from './engine/index.js';
@@ -15,8 +15,7 @@ import { copyInProgress } from './engine/copy-path.js';
 import { FxSocketClient } from './fxsocket/index.js';
 import { createSimulator } from './sim/index.js';
 import type { Sim } from './sim/index.js';
-import { openStore } from './store/index.js';
-import type { Store } from './store/index.js';
+import { openStore, StoreUserDirectory } from './store/index.js';
 
 /** A chat front-end (Telegram, the terminal chat, or a plain progress printer) started over a running engine. */
 export interface FrontEnd {
@@ -26,7 +25,8 @@ export interface FrontEnd {
 export interface AppContext {
   config: Config;
   engine: Engine;
-  store: Store;
+  /** The chat's allow-list: the state file in one process, Redis in a cluster (every control process sees it). */
+  users: UserDirectory;
   log: PinoLogger;
   /** The embedded simulator in demo mode. */
   sim: Sim | null;
@@ -114,7 +114,7 @@ export async function startApp(
     await engine.start();
     if (sim) await configureDemo(engine, sim);
     const secrets = [apiKey, config.botToken].filter((s): s is string => typeof s === 'string' && s.length > 0);
-    const ctx: AppContext = { config, engine, store, log, sim, secrets, events: backlog.subscribe, brokerHealth: () => client.stats() };
+    const ctx: AppContext = { config, engine, users: new StoreUserDirectory(store), log, sim, secrets, events: backlog.subscribe, brokerHealth: () => client.stats() };
     const fe = await frontEnd(ctx);
     cleanups.push(() => fe.stop());
     sim?.demoTrader.start();

@@ -10,7 +10,6 @@ import type { WebAppLink } from './bot/features/webapp.js';
 import { createConsoleBot, createTelegramBot } from './bot/index.js';
 import type { OutboxMessage, TelegramBotOptions } from './bot/index.js';
 import { systemClock } from './engine/clock.js';
-import { StoreUserDirectory } from './store/index.js';
 import { startWebAppFrontEnd, webAppLinkFor } from './webapp/front-end.js';
 import type { WebAppFrontEnd } from './webapp/front-end.js';
 
@@ -32,7 +31,7 @@ export async function telegramFrontEnd(ctx: AppContext, token: string, overrides
     token,
     apiRoot: ctx.config.telegramApiRoot,
     control: ctx.engine.control,
-    users: new StoreUserDirectory(ctx.store),
+    users: ctx.users,
     admins: ctx.config.admins,
     log: ctx.log.child({ component: 'bot' }),
     clock: systemClock,
@@ -52,7 +51,7 @@ export async function telegramFrontEnd(ctx: AppContext, token: string, overrides
 export async function consoleFrontEnd(ctx: AppContext, webApp: WebAppLink | null = null): Promise<ChatFrontEnd> {
   const bot = createConsoleBot({
     control: ctx.engine.control,
-    users: new StoreUserDirectory(ctx.store),
+    users: ctx.users,
     events: ctx.events,
     admins: ctx.config.admins.length > 0 ? ctx.config.admins : [1],
     log: ctx.log.child({ component: 'bot' }),

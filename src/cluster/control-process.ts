@@ -6,8 +6,6 @@
  */
 import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
-import { join } from 'node:path';
-import { mkdir } from 'node:fs/promises';
 import type { Redis } from 'ioredis';
 import type { Logger as PinoLogger } from 'pino';
 import type { AppContext, FrontEnd, RunningApp } from '../app.js';
@@ -21,10 +19,10 @@ import type { ClusterStatusView } from '../engine/control-types.js';
 import { createEngine } from '../engine/index.js';
 import type { Engine } from '../engine/index.js';
 import { FxSocketClient } from '../fxsocket/index.js';
-import { openStore } from '../store/index.js';
 import { AlertConsumer } from './alert-consumer.js';
 import { createClusterControl } from './cluster-control.js';
 import { readClusterStatus } from './cluster-status.js';
+import { ClusterUserDirectory } from './cluster-users.js';
 import type { ClusterConfig } from './config.js';
 import { readConfig, writeConfig } from './config-doc.js';
 import type { ConfigDocument } from './config-doc.js';
@@ -109,11 +107,8 @@ export async function startClusterControl(
       }
     }
 
-    // Users and Mini App sessions live in the control process's own store.
-    const dataDir = join(config.dataDir, 'control');
-    await mkdir(dataDir, { recursive: true });
-    const store = await openStore({ dataDir, writeDelayMs: 200, log: log.child({ component: 'store' }) });
-    cleanups.push(() => store.close());
+    // Chat users live in Redis, so a stand-by on another machine takes over with them.
+    const users = await ClusterUserDirectory.load({ redis, key: keys.users, lease, log });
     const client = new FxSocketClient({ apiKey: config.apiKey, apiUrl: config.apiUrl, insecureTls: config.insecureTls, userAgent: `fxmirror/${version} (control)` });
     cleanups.push(() => client.close());
     const state = new ControlState({ redis, keys, lease, writer: version, log }, doc);
@@ -222,7 +217,7 @@ export async function startClusterControl(
     });
     const controlEngine: Engine = { ...engine, control, events: { subscribe: (l) => bus.subscribe(l) }, start: async () => undefined, stop: async () => undefined };
     const secrets = [config.apiKey, config.botToken].filter((s): s is string => typeof s === 'string' && s.length > 0);
-    const ctx: AppContext = { config, engine: controlEngine, store, log, sim: null, secrets, events: backlog.subscribe, brokerHealth: () => client.stats() };
+    const ctx: AppContext = { config, engine: controlEngine, users, log, sim: null, secrets, events: backlog.subscribe, brokerHealth: () => client.stats() };
     const fe = await frontEnd(ctx);
     cleanups.push(() => fe.stop());
     let stopping: Promise<void> | null = null;

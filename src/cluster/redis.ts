@@ -33,6 +33,9 @@ export async function connectRedis(url: string, options: { connectTimeoutMs?: nu
     // One try per command while disconnected: a lease renewal must fail, not wait for Redis to come back.
     maxRetriesPerRequest: 1,
     commandTimeout: 5_000,
+    // Commands issued in the same tick go out in one write: a worker's partitions all handle the same master event
+    // at once, and this cut each process's CPU per event by about a tenth (docs/scaling.md).
+    enableAutoPipelining: true,
     retryStrategy: (times) => Math.min(100 * times, 1_000),
     ...(options.name === undefined ? {} : { connectionName: options.name }),
   });

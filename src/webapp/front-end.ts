@@ -8,7 +8,6 @@ import type { AppContext } from '../app.js';
 import type { WebAppLink } from '../bot/features/webapp.js';
 import { systemClock } from '../engine/clock.js';
 import type { Config } from '../config.js';
-import { StoreUserDirectory } from '../store/index.js';
 import { startWebApp } from './server.js';
 import type { WebApp, WebAppOptions } from './server.js';
 
@@ -59,7 +58,7 @@ export async function startWebAppFrontEnd(
   const terminal = config.botToken === null;
   const options: WebAppOptions = {
     control: ctx.engine.control,
-    users: new StoreUserDirectory(ctx.store),
+    users: ctx.users,
     admins: terminal && config.admins.length === 0 ? [terminalUserId(config)] : config.admins,
     clock: systemClock,
     log,

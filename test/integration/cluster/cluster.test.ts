@@ -436,4 +436,21 @@ describe('cluster mode', () => {
     for (const t of tickets) master.close(t);
     await waitFor(() => followers().every((f) => sim.account(f).positions().filter((r) => r.magic === MAGIC).length === 0), 'every copy closed', 30_000);
   }, 40_000);
+
+  it('chat users live in Redis: a stand-by with its own data directory takes them over with the lease', async () => {
+    const active = proc('control2');
+    const standby = start('control3', 'control');
+    await waitFor(() => standby.out.some((l) => l.includes('stand-by')), 'a new stand-by');
+    const addedFrom = active.out.length;
+    active.child.stdin?.write('/users add 4242 viewer Vera\n');
+    await waitFor(() => active.out.slice(addedFrom).some((l) => l.includes('Vera')), 'the user added');
+    active.child.kill('SIGKILL');
+    await waitFor(() => standby.out.some((l) => l.includes('fxmirror control: active')), 'the stand-by taking over', 20_000);
+    const askedFrom = standby.out.length;
+    standby.child.stdin?.write('/users 4242\n');
+    await waitFor(() => standby.out.slice(askedFrom).some((l) => l.includes('4242')), 'the answer to /users 4242');
+    const answer = standby.out.slice(askedFrom).join('\n');
+    expect(answer).not.toContain('No user 4242');
+    expect(answer).toContain('Vera');
+  }, 40_000);
 });

@@ -6,37 +6,20 @@ import { describe, expect, it } from 'vitest';
 import { parseAdmins, UnknownReporter } from '../../../src/bot/auth.js';
 import { createMemoryUsers } from '../../../src/bot/memory-users.js';
 import type { OutboxMessage } from '../../../src/bot/outbox.js';
-import type { UserDirectory } from '../../../src/bot/ports.js';
 import { openStore, StoreUserDirectory } from '../../../src/store/index.js';
 import { chatUser, memoryLog, TestClock } from './harness.js';
-
-async function contract(users: UserDirectory): Promise<void> {
-  expect(users.list()).toEqual([]);
-  await users.upsert(chatUser(7, 'owner', 'Olga'));
-  expect(users.get(7)).toMatchObject({ id: 7, role: 'owner', name: 'Olga' });
-  const updated = await users.setAlertLevel(7, 'copies', 'off');
-  expect(updated?.alerts.copies).toBe('off');
-  expect(users.get(7)?.alerts).toMatchObject({ copies: 'off', rejections: 'on' });
-  // Values are copies: changing one does not change the directory.
-  const copy = users.get(7);
-  if (copy) copy.role = 'admin';
-  expect(users.get(7)?.role).toBe('owner');
-  expect(await users.setAlertLevel(8, 'copies', 'off')).toBeUndefined();
-  expect(await users.remove(7)).toBe(true);
-  expect(await users.remove(7)).toBe(false);
-  expect(users.list()).toEqual([]);
-}
+import { userDirectoryContract } from './user-directory-contract.js';
 
 describe('user directories', () => {
   it('the in-memory directory keeps the contract', async () => {
-    await contract(createMemoryUsers());
+    await userDirectoryContract(createMemoryUsers());
   });
 
   it('the store-backed directory (src/store) keeps the port contract and persists', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'fxmirror-users-'));
     try {
       const store = await openStore({ dataDir: dir, writeDelayMs: 1 });
-      await contract(new StoreUserDirectory(store));
+      await userDirectoryContract(new StoreUserDirectory(store));
       await new StoreUserDirectory(store).upsert(chatUser(9, 'viewer', 'Vera'));
       await store.close();
       const again = await openStore({ dataDir: dir, writeDelayMs: 1 });
