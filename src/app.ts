@@ -6,6 +6,7 @@ import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Logger as PinoLogger } from 'pino';
 import { EventBacklog } from './bot/event-backlog.js';
+import type { OutboxRefMemory } from './bot/outbox.js';
 import type { BrokerHealth, SubscribeEvents, UserDirectory } from './bot/ports.js';
 import type { Config } from './config.js';
 import { createEngine } from './engine/index.js';
@@ -27,6 +28,12 @@ export interface AppContext {
   engine: Engine;
   /** The chat's allow-list: the state file in one process, Redis in a cluster (every control process sees it). */
   users: UserDirectory;
+  /**
+   * Where the Telegram chat also keeps the ids of messages it may edit later, so the control process that takes over
+   * edits them (Redis in a cluster). Memory only when absent. The terminal chat never uses it: its message ids are
+   * its own process's.
+   */
+  sentMessages?: OutboxRefMemory;
   log: PinoLogger;
   /** The embedded simulator in demo mode. */
   sim: Sim | null;

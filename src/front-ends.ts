@@ -38,6 +38,7 @@ export async function telegramFrontEnd(ctx: AppContext, token: string, overrides
     events: ctx.events,
     brokerHealth: ctx.brokerHealth,
     ...overrides,
+    ...(ctx.sentMessages === undefined ? {} : { outbox: { ...overrides.outbox, refMemory: ctx.sentMessages } }),
   });
   await bot.start();
   const menuUrl = overrides.webApp?.url ?? null;

@@ -9,7 +9,7 @@ export { Notifier } from './notifier.js';
 export type { NotifierOptions, NotifierStats } from './notifier.js';
 export { Outbox } from './outbox.js';
 export { throttleCounter } from './outbox.js';
-export type { OutboxMessage, OutboxOptions, OutboxStats } from './outbox.js';
+export type { OutboxMessage, OutboxOptions, OutboxRefMemory, OutboxStats } from './outbox.js';
 export { MemoryUserDirectory, createMemoryUsers } from './memory-users.js';
 export { parseAdmins } from './auth.js';
 export { LocalTelegram } from './local-api.js';

@@ -57,6 +57,17 @@ export interface OutboxRef {
   whenLong?: string;
 }
 
+/**
+ * Remembered messages kept beyond this outbox: a control process that takes over edits the messages the one before
+ * it posted. Keys are `<chat id>:<ref key>`.
+ */
+export interface OutboxRefMemory {
+  /** What was remembered before this outbox started, oldest first. */
+  readonly initial: Iterable<readonly [refKey: string, messageId: number]>;
+  /** Called for each message sent under a ref; must not throw (the adapter logs its own failures). */
+  remember(refKey: string, messageId: number): void;
+}
+
 /** Telegram's caption limit for a photo. */
 export const CAPTION_LIMIT = 1024;
 
@@ -110,6 +121,8 @@ export interface OutboxOptions {
   sendTimeoutMs?: number;
   /** Remembered sent messages for edits (default 1000). */
   maxRefs?: number;
+  /** Where remembered message ids are also kept, for another process to edit (cluster mode); memory only without. */
+  refMemory?: OutboxRefMemory;
   /** Split limit (tests lower it). */
   textLimit?: number;
 }
@@ -153,6 +166,7 @@ export class Outbox {
   readonly #maxBackoff: number;
   readonly #sendTimeout: number;
   readonly #maxRefs: number;
+  readonly #refMemory: OutboxRefMemory | undefined;
   readonly #limit: number;
   readonly #chats = new Map<number, ChatQueue>();
   readonly #refs = new Map<string, number>();
@@ -174,7 +188,18 @@ export class Outbox {
     this.#maxBackoff = options.maxBackoffMs ?? 60_000;
     this.#sendTimeout = options.sendTimeoutMs ?? 90_000;
     this.#maxRefs = options.maxRefs ?? 1000;
+    this.#refMemory = options.refMemory;
+    for (const [key, id] of options.refMemory?.initial ?? []) this.#remember(key, id);
     this.#limit = options.textLimit ?? TELEGRAM_TEXT_LIMIT;
+  }
+
+  #remember(refKey: string, messageId: number): void {
+    this.#refs.delete(refKey);
+    this.#refs.set(refKey, messageId);
+    if (this.#refs.size > this.#maxRefs) {
+      const oldest = this.#refs.keys().next();
+      if (oldest.done !== true) this.#refs.delete(oldest.value);
+    }
   }
 
   /** Queues a message; returns at once. */
@@ -456,12 +481,8 @@ export class Outbox {
       this.#stats.sent += 1;
       chat.undelivered = 0;
       if (refKey !== undefined && sent !== undefined && typeof sent.message_id === 'number') {
-        this.#refs.delete(refKey);
-        this.#refs.set(refKey, sent.message_id);
-        if (this.#refs.size > this.#maxRefs) {
-          const oldest = this.#refs.keys().next();
-          if (oldest.done !== true) this.#refs.delete(oldest.value);
-        }
+        this.#remember(refKey, sent.message_id);
+        this.#refMemory?.remember(refKey, sent.message_id);
       }
       return { type: 'done' };
     } catch (err) {

@@ -9,6 +9,9 @@ import type { CopierEvent } from '../engine/events.js';
 
 type Copied = Extract<CopierEvent, { type: 'copied' }>;
 
+/** How long a posted event's message is remembered for late legs (and a connection alert for its duplicates). */
+export const AGGREGATE_MEMORY_MS = 10 * 60_000;
+
 export interface AggregatedEvent {
   event: CopierEvent;
   /** Ids of the stream entries this message covers (acknowledged once it is handed to the chat). */
@@ -92,6 +95,15 @@ export class AlertAggregator {
     return [...this.due(now), { event, entries: [entryId], key: `${event.type}:${entryId}`, show: true }];
   }
 
+  /**
+   * A message posted before this aggregator started (by the control process this one took over from): late legs of
+   * that event edit it.
+   */
+  remember(key: string, posted: Copied, at: number): void {
+    this.posted.set(key, posted);
+    this.recent.set(key, at);
+  }
+
   /** What waited long enough, or has every expected partition's legs. */
   due(now: number): AggregatedEvent[] {
     const out: AggregatedEvent[] = [];
@@ -104,7 +116,7 @@ export class AlertAggregator {
       this.posted.set(key, event);
       out.push({ event, entries: o.entries, key, show: true });
     }
-    const memory = this.opts.memoryMs ?? 10 * 60_000;
+    const memory = this.opts.memoryMs ?? AGGREGATE_MEMORY_MS;
     for (const [k, at] of this.recent) {
       if (now - at <= memory) continue;
       this.recent.delete(k);

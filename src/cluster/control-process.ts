@@ -19,6 +19,7 @@ import type { ClusterStatusView } from '../engine/control-types.js';
 import { createEngine } from '../engine/index.js';
 import type { Engine } from '../engine/index.js';
 import { FxSocketClient } from '../fxsocket/index.js';
+import { AGGREGATE_MEMORY_MS } from './alert-aggregator.js';
 import { AlertConsumer } from './alert-consumer.js';
 import { createClusterControl } from './cluster-control.js';
 import { readClusterStatus } from './cluster-status.js';
@@ -34,7 +35,9 @@ import type { FollowerView } from './follower-views.js';
 import { clusterKeys } from './keys.js';
 import { Lease, leaseHolder } from './lease.js';
 import { partitionOf } from './partitioning.js';
+import { RecentHash } from './recent-hash.js';
 import { connectRedis, duplicateConnection } from './redis.js';
+import { loadSentMessages } from './sent-messages.js';
 import { buildVersion } from './version.js';
 
 /** A follower cache no view has used for this long is stopped (see follower-caches.ts). */
@@ -109,6 +112,7 @@ export async function startClusterControl(
 
     // Chat users live in Redis, so a stand-by on another machine takes over with them.
     const users = await ClusterUserDirectory.load({ redis, key: keys.users, lease, log });
+    const sentMessages = await loadSentMessages(new RecentHash({ redis, key: keys.sentMessages, maxAgeMs: AGGREGATE_MEMORY_MS }), Date.now, log);
     const client = new FxSocketClient({ apiKey: config.apiKey, apiUrl: config.apiUrl, insecureTls: config.insecureTls, userAgent: `fxmirror/${version} (control)` });
     cleanups.push(() => client.close());
     const state = new ControlState({ redis, keys, lease, writer: version, log }, doc);
@@ -217,7 +221,7 @@ export async function startClusterControl(
     });
     const controlEngine: Engine = { ...engine, control, events: { subscribe: (l) => bus.subscribe(l) }, start: async () => undefined, stop: async () => undefined };
     const secrets = [config.apiKey, config.botToken].filter((s): s is string => typeof s === 'string' && s.length > 0);
-    const ctx: AppContext = { config, engine: controlEngine, users, log, sim: null, secrets, events: backlog.subscribe, brokerHealth: () => client.stats() };
+    const ctx: AppContext = { config, engine: controlEngine, users, sentMessages, log, sim: null, secrets, events: backlog.subscribe, brokerHealth: () => client.stats() };
     const fe = await frontEnd(ctx);
     cleanups.push(() => fe.stop());
     let stopping: Promise<void> | null = null;

@@ -34,6 +34,10 @@ export interface ClusterKeys {
   reply(id: string): string;
   /** Alert keys already delivered (so a takeover of the control process does not post one twice). */
   delivered: string;
+  /** Master events posted to the chat in the last minutes, with their legs (recent-hash.ts; late legs edit them). */
+  postedEvents: string;
+  /** Telegram message ids the chat may edit, by `<chat id>:<ref key>` (recent-hash.ts). */
+  sentMessages: string;
 }
 
 export function clusterKeys(prefix = 'fxm'): ClusterKeys {
@@ -55,5 +59,7 @@ export function clusterKeys(prefix = 'fxm'): ClusterKeys {
     commands: (n) => `${p}:commands:{p:${n}}`,
     reply: (id) => `${p}:reply:${id}`,
     delivered: `${p}:delivered`,
+    postedEvents: `${p}:posted-events`,
+    sentMessages: `${p}:sent-messages`,
   };
 }

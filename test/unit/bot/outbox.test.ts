@@ -123,6 +123,20 @@ describe('outbox', () => {
     expect(o.stats().edited).toBe(1);
   });
 
+  it('with a ref memory: edits the messages remembered before it started, and hands on each message it remembers', async () => {
+    const remembered: [string, number][] = [];
+    // maxRefs 2: of three remembered before, the oldest is forgotten.
+    const refMemory = { initial: [['1:conn:old', 3], ['1:conn:a', 7], ['2:conn:a', 8]] as const, remember: (k: string, id: number) => void remembered.push([k, id]) };
+    const { server: s, outbox: o } = await setup({ refMemory, maxRefs: 2 });
+    o.enqueue({ ...msg(1, 'restored', { routine: false, kind: 'connection' }), ref: { key: 'conn:a', op: 'edit' } });
+    o.enqueue({ ...msg(1, 'back', { routine: false, kind: 'connection' }), ref: { key: 'conn:old', op: 'edit' } });
+    expect(await o.flush(5000)).toBe(true);
+    expect(s.delivered('editMessageText').map((r) => r.body)).toEqual([expect.objectContaining({ chat_id: 1, message_id: 7, text: 'restored' })]);
+    // The forgotten one is sent as a new message, remembered, and handed on.
+    expect(textsTo(s, 1)).toEqual(['back']);
+    expect(remembered).toEqual([['1:conn:old', 1]]);
+  });
+
   it('edits a remembered message only while the text fits: over the limit it sends `whenLong` instead, split', async () => {
     const { server: s, outbox: o } = await setup({ textLimit: 40 });
     o.enqueue({ ...msg(1, 'event: a', { routine: false }), ref: { key: 'copied:e1', op: 'create', whenLong: 'event: a' } });

@@ -47,6 +47,18 @@ describe('alert aggregation', () => {
     expect(later?.type === 'copied' && [later.legs.map((x) => x.followerId), later.message]).toEqual([['a', 'b', 'c'], { key: 'copied:m:d2', posted: 2 }]);
   });
 
+  it('a message remembered from the control process before is brought up to date by late legs, and forgotten in time', () => {
+    const agg = new AlertAggregator({ waitMs: 300, expectedPartitions: () => new Set([0, 1]), memoryMs: 1_000 });
+    const posted = { ...(copied('d3', ['a']) as Extract<CopierEvent, { type: 'copied' }>), message: { key: 'copied:m:d3', posted: 0 } };
+    agg.remember('copied:m:d3', posted, 100);
+    const late = agg.add('2-0', 1, copied('d3', ['b']), 200)[0]?.event;
+    expect(late?.type === 'copied' && [late.legs.map((x) => x.followerId), late.message]).toEqual([['a', 'b'], { key: 'copied:m:d3', posted: 1 }]);
+    // Past the memory, another event d4 makes the aggregator forget d3: its next legs wait as an event of their own.
+    agg.add('2-1', 0, copied('d4', ['a']), 1_300);
+    agg.due(1_300);
+    expect(agg.add('2-2', 0, copied('d3', ['c']), 1_350)).toEqual([]);
+  });
+
   it('reports one outage once although every partition reading the master saw it', () => {
     const agg = new AlertAggregator({ waitMs: 300, expectedPartitions: () => new Set([0]) });
     const lost: CopierEvent = { type: 'connection', at: 0, accountId: 'm', accountName: 'master', role: 'master', state: 'lost', downMs: null };
