@@ -17,6 +17,23 @@ function openWithUnrecordedCopy(w: World): { ticket: number; landed: number } {
   return { ticket: opened.order, landed: copy.order };
 }
 
+/**
+ * Restarts the copier; while it is down the master opens and an unrecorded copy lands on apex
+ * (`openWithUnrecordedCopy`), then `meanwhile` runs with the master ticket.
+ */
+async function restartOverUnrecordedCopy(
+  w: World,
+  meanwhile: (ticket: number) => Promise<void> | void = () => undefined,
+  options: Parameters<World['restart']>[0] = {},
+): Promise<{ ticket: number; landed: number }> {
+  let made = { ticket: 0, landed: 0 };
+  await w.restart(options, async () => {
+    made = openWithUnrecordedCopy(w);
+    await meanwhile(made.ticket);
+  });
+  return made;
+}
+
 describe('engine: start-up replay and copies made under another key', () => {
   let world: World | undefined;
   afterEach(async () => {
@@ -28,13 +45,9 @@ describe('engine: start-up replay and copies made under another key', () => {
     world = await startWorld({ follow: ['apex', 'raw'] });
     const w = world;
     const master = w.sim.account('master');
-    let ticket = 0;
-    let landed = 0;
-    await w.restart({}, async () => {
-      // While the copier is down the master opens, and a copy opened under another key lands on apex (same tag and
-      // magic); the copier that sent it never recorded it.
-      ({ ticket, landed } = openWithUnrecordedCopy(w));
-    });
+    // While the copier is down the master opens, and a copy opened under another key lands on apex (same tag and
+    // magic); the copier that sent it never recorded it.
+    const { ticket, landed } = await restartOverUnrecordedCopy(w);
     const [replayed] = await waitFor(() => { const c = copiedOf(w, ticket, 'open'); return c.length > 0 ? c : null; }, 'the deal replayed');
     await w.engine.idle();
     if (replayed === undefined) throw new Error('no replay');
@@ -54,14 +67,9 @@ describe('engine: start-up replay and copies made under another key', () => {
     world = await startWorld({ follow: ['apex', 'raw'] });
     const w = world;
     const master = w.sim.account('master');
-    let ticket = 0;
-    let landed = 0;
-    await w.restart({}, async () => {
-      // While the copier is down: the master opens 0.3, the copy a stopped process sent lands on apex unrecorded, and
-      // the master closes two thirds.
-      ({ ticket, landed } = openWithUnrecordedCopy(w));
-      expect(master.close(ticket, 0.2).success).toBe(true);
-    });
+    // While the copier is down: the master opens 0.3, the copy a stopped process sent lands on apex unrecorded, and
+    // the master closes two thirds.
+    const { ticket, landed } = await restartOverUnrecordedCopy(w, (t) => void expect(master.close(t, 0.2).success).toBe(true));
     await waitFor(() => (copiedOf(w, ticket, 'close').length > 0 ? true : null), 'the partial close replayed');
     await w.engine.idle();
     const [open] = copiedOf(w, ticket, 'open');
@@ -82,14 +90,15 @@ describe('engine: start-up replay and copies made under another key', () => {
     world = await startWorld({ follow: ['apex'] });
     const w = world;
     const master = w.sim.account('master');
-    let ticket = 0;
-    let landed = 0;
     // Past maxCopyAgeMs the open is not replayed at start-up (as when Redis lost it), while the close is.
-    await w.restart({ maxCopyAgeMs: 4_000 }, async () => {
-      ({ ticket, landed } = openWithUnrecordedCopy(w));
-      await new Promise((r) => setTimeout(r, 4_500));
-      expect(master.close(ticket, 0.2).success).toBe(true);
-    });
+    const { ticket, landed } = await restartOverUnrecordedCopy(
+      w,
+      async (t) => {
+        await new Promise((r) => setTimeout(r, 4_500));
+        expect(master.close(t, 0.2).success).toBe(true);
+      },
+      { maxCopyAgeMs: 4_000 },
+    );
     await waitFor(() => (copiedOf(w, ticket, 'close').length > 0 ? true : null), 'the partial close replayed');
     await w.engine.idle();
     expect(copiedOf(w, ticket, 'open')).toEqual([]);
